@@ -1,0 +1,135 @@
+import { createClient, ClickHouseError, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client'
+import { createChdbConnection } from 'chdb/connection'
+import fs from 'node:fs'
+import { AppError } from '../../errors.js'
+
+/** A statement and its bound values. Builders return this; values never reach SQL as text. */
+export interface SqlQuery {
+  query: string
+  params?: Record<string, unknown>
+  /** Shows up as `log_comment` in the engine's query log, to find a slow report's query. */
+  tag?: string
+}
+
+export interface WarehouseOptions {
+  /** ClickHouse server URL; without it the embedded chDB engine opens `path`. */
+  url?: string
+  path?: string
+  database: string
+  cluster?: string
+}
+
+/** Applied to every statement, so the chDB and server engines return rows in the same shapes. */
+const COMMON_SETTINGS: ClickHouseSettings = {
+  output_format_json_quote_64bit_integers: 1,
+  date_time_output_format: 'iso',
+  date_time_input_format: 'best_effort',
+  max_execution_time: 300,
+}
+
+export class WarehouseError extends AppError {
+  constructor(message: string, cause: unknown) {
+    super('warehouse_error', 500, message, undefined, false)
+    this.cause = cause
+  }
+}
+
+/**
+ * The only door to the event store (chDB embedded, or a ClickHouse server or cluster). It owns the
+ * connection, the common settings, query tags and error wrapping; callers pass SQL and bound values.
+ */
+export class Warehouse {
+  private constructor(
+    private readonly client: ClickHouseClient,
+    readonly database: string,
+    readonly cluster: string | undefined,
+    readonly embedded: boolean,
+  ) {}
+
+  static async open(options: WarehouseOptions): Promise<Warehouse> {
+    if (options.url) {
+      const bootstrap = createClient({ url: options.url })
+      await bootstrap.command({ query: createDatabaseSql(options.database, options.cluster) })
+      await bootstrap.close()
+      const client = createClient({ url: options.url, database: options.database })
+      return new Warehouse(client, options.database, options.cluster, false)
+    }
+    if (!options.path) throw new Error('the embedded warehouse needs a data path')
+    fs.mkdirSync(options.path, { recursive: true })
+    // chDB has no per-request database; `USE` sets it for the one in-process session.
+    const client = createClient({ connection: createChdbConnection({ path: options.path }) })
+    await client.command({ query: createDatabaseSql(options.database, undefined) })
+    await client.command({ query: `USE ${options.database}` })
+    return new Warehouse(client, options.database, undefined, true)
+  }
+
+  /** Runs a SELECT and returns its rows as JSON objects (64-bit integers arrive as strings). */
+  async query<Row = Record<string, unknown>>(q: SqlQuery): Promise<Row[]> {
+    try {
+      const result = await this.client.query({
+        query: q.query,
+        query_params: q.params ?? {},
+        format: 'JSONEachRow',
+        clickhouse_settings: this.settings(q.tag),
+      })
+      return await result.json<Row>()
+    } catch (error) {
+      throw wrap(error, q.tag)
+    }
+  }
+
+  /** Runs a statement that returns no rows (DDL, INSERT … SELECT, ALTER). */
+  async command(q: SqlQuery): Promise<void> {
+    try {
+      await this.client.command({
+        query: q.query,
+        query_params: q.params ?? {},
+        clickhouse_settings: this.settings(q.tag),
+      })
+    } catch (error) {
+      throw wrap(error, q.tag)
+    }
+  }
+
+  /**
+   * Inserts rows as one block. When this resolves the rows are on disk (tables are created with
+   * fsync_after_insert), which is what lets the ingestion API promise durability with its 200.
+   */
+  async insert(table: string, rows: readonly object[], tag = `insert:${table}`): Promise<void> {
+    if (rows.length === 0) return
+    try {
+      await this.client.insert({
+        table,
+        values: rows as object[],
+        format: 'JSONEachRow',
+        clickhouse_settings: this.settings(tag),
+      })
+    } catch (error) {
+      throw wrap(error, tag)
+    }
+  }
+
+  async ping(): Promise<boolean> {
+    const result = await this.client.ping()
+    return result.success
+  }
+
+  async close(): Promise<void> {
+    await this.client.close()
+  }
+
+  private settings(tag: string | undefined): ClickHouseSettings {
+    return tag ? { ...COMMON_SETTINGS, log_comment: tag } : COMMON_SETTINGS
+  }
+}
+
+function createDatabaseSql(database: string, cluster: string | undefined): string {
+  return `CREATE DATABASE IF NOT EXISTS ${database}${cluster ? ` ON CLUSTER '${cluster}'` : ''}`
+}
+
+function wrap(error: unknown, tag: string | undefined): Error {
+  if (error instanceof AppError) return error
+  const what = tag ? `warehouse statement ${tag}` : 'warehouse statement'
+  if (error instanceof ClickHouseError) return new WarehouseError(`${what} failed: ${error.message}`, error)
+  return new WarehouseError(`${what} failed: ${String(error)}`, error)
+}
