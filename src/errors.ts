@@ -45,3 +45,9 @@ export class ConflictError extends AppError {
     super('conflict', 409, message)
   }
 }
+
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(message: string) {
+    super('unsupported_media_type', 415, message)
+  }
+}

@@ -79,9 +79,10 @@ export function loadConfig(
 }
 
 /** Environment values are text; turn them into the type the schema expects so the check can name bad ones. */
-function coerce(schema: { type?: unknown }, text: string): unknown {
-  if (schema.type === 'integer') return /^-?\d+$/.test(text) ? Number(text) : text
-  if (schema.type === 'boolean') {
+function coerce(schema: unknown, text: string): unknown {
+  const type = (schema as { type?: unknown }).type
+  if (type === 'integer') return /^-?\d+$/.test(text) ? Number(text) : text
+  if (type === 'boolean') {
     if (['1', 'true', 'yes', 'on'].includes(text.toLowerCase())) return true
     if (['0', 'false', 'no', 'off'].includes(text.toLowerCase())) return false
   }

@@ -1,4 +1,10 @@
-import { createClient, ClickHouseError, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client'
+import {
+  createClient,
+  ClickHouseError,
+  type ClickHouseClient,
+  type ClickHouseClientConfigOptions,
+  type ClickHouseSettings,
+} from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
 import fs from 'node:fs'
 import { AppError } from '../../errors.js'
@@ -57,7 +63,7 @@ export class Warehouse {
     if (!options.path) throw new Error('the embedded warehouse needs a data path')
     fs.mkdirSync(options.path, { recursive: true })
     // chDB has no per-request database; `USE` sets it for the one in-process session.
-    const client = createClient({ connection: createChdbConnection({ path: options.path }) })
+    const client = createClient({ connection: chdbConnection(options.path) })
     await client.command({ query: createDatabaseSql(options.database, undefined) })
     await client.command({ query: `USE ${options.database}` })
     return new Warehouse(client, options.database, undefined, true)
@@ -121,6 +127,14 @@ export class Warehouse {
   private settings(tag: string | undefined): ClickHouseSettings {
     return tag ? { ...COMMON_SETTINGS, log_comment: tag } : COMMON_SETTINGS
   }
+}
+
+/**
+ * chDB implements @clickhouse/client's Connection, but types it against its own copy of
+ * @clickhouse/client-common, which TypeScript sees as a different (structurally equal) type.
+ */
+function chdbConnection(path: string): ClickHouseClientConfigOptions['connection'] {
+  return createChdbConnection({ path }) as unknown as ClickHouseClientConfigOptions['connection']
 }
 
 function createDatabaseSql(database: string, cluster: string | undefined): string {

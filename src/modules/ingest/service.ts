@@ -1,0 +1,184 @@
+import type { TObject } from 'typebox'
+import { Compile, type Validator } from 'typebox/compile'
+import { NotFoundError, PayloadTooLargeError } from '../../errors.js'
+import { describeSchemaErrors } from '../../schema/describe-errors.js'
+import '../../schema/formats.js'
+import type { Stores } from '../../store/stores.js'
+import type { Caller } from '../../http/caller.js'
+import type { RawItem } from './body-reader.js'
+import type { EntityDef } from './entity.js'
+import { ENTITIES } from './entities/index.js'
+import { KeyedLock } from './keyed-lock.js'
+import { EventError, type StreamDef } from './stream.js'
+import { STREAMS } from './streams/index.js'
+
+export interface IngestLimits {
+  /** Events (or entities) one request may carry. */
+  maxEvents: number
+}
+
+export interface Rejection {
+  line: number
+  error: string
+}
+
+export interface IngestResult {
+  /** Valid events, including those already stored by an earlier send of the same id. */
+  accepted: number
+  /** Accepted events skipped because an event with the same id is already stored. */
+  duplicates: number
+  rejected: Rejection[]
+  /** All rejections; `rejected` lists the first MAX_LISTED_REJECTIONS of them. */
+  rejectedCount: number
+}
+
+/** A response listing a million rejections helps nobody; the count says how many there were. */
+const MAX_LISTED_REJECTIONS = 1000
+/** Rows per warehouse INSERT: large blocks insert fastest, bounded ones keep memory flat. */
+const INSERT_BLOCK_ROWS = 50_000
+
+const validators = new WeakMap<TObject, Validator>()
+function validatorFor(schema: TObject): Validator {
+  let validator = validators.get(schema)
+  if (!validator) validators.set(schema, (validator = Compile(schema)))
+  return validator
+}
+
+/** Receives batches of events and reference data and stores them durably and idempotently. */
+export class IngestService {
+  private readonly lock = new KeyedLock()
+
+  constructor(
+    private readonly stores: Stores,
+    private readonly limits: IngestLimits,
+  ) {}
+
+  listStreams(): StreamDef<never>[] {
+    return [...STREAMS.values()]
+  }
+
+  listEntityKinds(): EntityDef<never>[] {
+    return [...ENTITIES.values()]
+  }
+
+  /**
+   * Validates every item, then stores the valid ones that are not already stored. Nothing is
+   * stored until the whole body has been read, so a request refused for its size stores nothing.
+   * When this resolves, every accepted event is on disk.
+   */
+  async ingestEvents(caller: Caller, streamName: string, items: AsyncIterable<RawItem>): Promise<IngestResult> {
+    const stream = STREAMS.get(streamName)
+    if (!stream) throw new NotFoundError(`ingestion stream '${streamName}'`)
+    const tenantId = caller.tenantId
+    const { valid, rejected, rejectedCount } = await this.validate(items, stream.schema, (event) =>
+      stream.toRow(event as never, tenantId),
+    )
+    const rows = valid.map((v) => v.value)
+    const keyed = rows.some((row) => row.ingest_key !== '')
+    const store = () => this.storeNew(stream, tenantId, rows)
+    const stored = keyed ? await this.lock.run(`${tenantId}/${stream.name}`, store) : await store()
+    return { accepted: rows.length, duplicates: rows.length - stored, rejected, rejectedCount }
+  }
+
+  /** Upserts reference data by its natural key; within one batch the last item for a key wins. */
+  async upsertEntities(caller: Caller, kind: string, items: AsyncIterable<RawItem>): Promise<IngestResult> {
+    const entity = ENTITIES.get(kind)
+    if (!entity) throw new NotFoundError(`entity kind '${kind}'`)
+    const { valid, rejected, rejectedCount } = await this.validate(items, entity.schema, (item) => item as never)
+    const latest = new Map(valid.map((v) => [entity.keyOf(v.value), v.value]))
+    await entity.upsert(this.stores, caller.tenantId, [...latest.values()])
+    return { accepted: valid.length, duplicates: 0, rejected, rejectedCount }
+  }
+
+  private async validate<T>(
+    items: AsyncIterable<RawItem>,
+    schema: TObject,
+    convert: (value: unknown) => T,
+  ): Promise<{ valid: { line: number; value: T }[]; rejected: Rejection[]; rejectedCount: number }> {
+    const check = validatorFor(schema)
+    const valid: { line: number; value: T }[] = []
+    const rejected: Rejection[] = []
+    let rejectedCount = 0
+    let count = 0
+    for await (const item of items) {
+      if (++count > this.limits.maxEvents) {
+        throw new PayloadTooLargeError(`a batch may carry at most ${this.limits.maxEvents} events; send smaller batches`)
+      }
+      const error = checkItem(item.text, check, (value) => valid.push({ line: item.line, value: convert(value) }))
+      if (error !== undefined) {
+        rejectedCount++
+        if (rejected.length < MAX_LISTED_REJECTIONS) rejected.push({ line: item.line, error })
+      }
+    }
+    return { valid, rejected, rejectedCount }
+  }
+
+  /** Stores the rows whose idempotency key is not stored yet; returns how many were stored. */
+  private async storeNew(stream: StreamDef<never>, tenantId: number, rows: Record<string, unknown>[]): Promise<number> {
+    const fresh = await this.dropKnownKeys(stream.name, tenantId, rows)
+    if (stream.assignedId && fresh.length > 0) {
+      const first = await this.allocateIds(stream.assignedId.counter, fresh.length)
+      fresh.forEach((row, i) => (row[stream.assignedId!.column] = first + i))
+    }
+    for (let i = 0; i < fresh.length; i += INSERT_BLOCK_ROWS) {
+      await this.stores.warehouse.insert(stream.table, fresh.slice(i, i + INSERT_BLOCK_ROWS), `ingest:${stream.name}`)
+    }
+    return fresh.length
+  }
+
+  /** Keeps the first row for each key in the batch, and only keys not already stored. */
+  private async dropKnownKeys(
+    streamName: string,
+    tenantId: number,
+    rows: Record<string, unknown>[],
+  ): Promise<Record<string, unknown>[]> {
+    const keys = [...new Set(rows.map((r) => r.ingest_key as string).filter((k) => k !== ''))]
+    if (keys.length === 0) return rows
+    const known = new Set<string>()
+    for (let i = 0; i < keys.length; i += INSERT_BLOCK_ROWS) {
+      const found = await this.stores.warehouse.query<{ key: string }>({
+        query:
+          'SELECT DISTINCT key FROM ingest_keys WHERE tenant_id = {tenant:UInt32} AND stream = {stream:String} AND key IN {keys:Array(String)}',
+        params: { tenant: tenantId, stream: streamName, keys: keys.slice(i, i + INSERT_BLOCK_ROWS) },
+        tag: `ingest:${streamName}:keys`,
+      })
+      for (const { key } of found) known.add(key)
+    }
+    return rows.filter((row) => {
+      const key = row.ingest_key as string
+      if (key === '') return true
+      if (known.has(key)) return false
+      known.add(key)
+      return true
+    })
+  }
+
+  /** Reserves `count` consecutive ids; shared by every API node through the control plane. */
+  private async allocateIds(counter: string, count: number): Promise<number> {
+    const [row] = await this.stores.control.query<{ last_value: number }>(
+      'UPDATE id_counters SET last_value = last_value + $1 WHERE name = $2 RETURNING last_value',
+      [count, counter],
+    )
+    if (!row) throw new Error(`id counter '${counter}' is missing from the control plane`)
+    return Number(row.last_value) - count + 1
+  }
+}
+
+/** Parses and validates one item; returns the rejection message, or undefined after `accept`. */
+function checkItem(text: string, check: Validator, accept: (value: unknown) => void): string | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    return `not valid JSON: ${(error as Error).message}`
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'expected a JSON object'
+  if (!check.Check(value)) return describeSchemaErrors(check.Errors(value))
+  try {
+    accept(value)
+  } catch (error) {
+    if (error instanceof EventError) return error.message
+    throw error
+  }
+  return undefined
+}

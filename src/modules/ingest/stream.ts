@@ -1,0 +1,52 @@
+import Type, { type TObject, type TProperties, type TSchema } from 'typebox'
+
+/** A field-level problem the schema cannot express (an unknown action name, an end before a start). */
+export class EventError extends Error {}
+
+export interface StreamDef<Event = never> {
+  /** The URL segment: `POST /ingest/v1/{name}`. */
+  name: string
+  /** The warehouse table the rows go to. */
+  table: string
+  summary: string
+  schema: TObject
+  /** A valid event as its warehouse row; throws EventError for what the schema cannot check. */
+  toRow(event: Event, tenantId: number): Record<string, unknown>
+  /** Server-assigned ids: a control-plane counter and the row column it fills. */
+  assignedId?: { counter: string; column: string }
+}
+
+/** Declares a stream with its event type inferred from the schema. */
+export function defineStream<S extends TObject>(
+  def: Omit<StreamDef<Type.Static<S>>, 'schema'> & { schema: S },
+): StreamDef<Type.Static<S>> {
+  return def
+}
+
+// Field limits keep one event, and so one batch, bounded; each names its purpose.
+export const NAME = { minLength: 1, maxLength: 1024 }
+export const TEXT = { maxLength: 65_536 }
+export const ID_TEXT = { minLength: 1, maxLength: 256 }
+
+export const Instant = (description: string) => Type.String({ format: 'iso-instant', description })
+
+/** Every event may carry an idempotency key; unknown fields are rejected by name. */
+export function EventSchema<P extends TProperties>(properties: P, description: string) {
+  return Type.Object(
+    {
+      id: Type.Optional(
+        Type.String({ ...ID_TEXT, description: 'Idempotency key: an event with an id already stored is not stored again.' }),
+      ),
+      ...properties,
+    },
+    { additionalProperties: false, description },
+  )
+}
+
+/** Optional text stored as '' when absent (ClickHouse columns here are not Nullable). */
+export const orEmpty = (value: string | undefined): string => value ?? ''
+
+/** An ISO instant as the UTC text the warehouse parses (millisecond precision). */
+export const toUtc = (instant: string): string => new Date(instant).toISOString()
+
+export type AnySchema = TSchema

@@ -1,0 +1,85 @@
+import Type from 'typebox'
+import { AUDIT_ACTIONS, AUDIT_OBJECT_TYPES, findInCatalog } from '../../audit/catalog.js'
+import { EventError, EventSchema, Instant, NAME, TEXT, defineStream, toUtc } from '../stream.js'
+
+const FieldChange = Type.Object(
+  {
+    fieldId: Type.Optional(Type.Integer({ description: 'Artifact ID of the field' })),
+    field: Type.String({ ...NAME, description: 'Field name' }),
+    oldValue: Type.Union([Type.String(TEXT), Type.Number(), Type.Boolean(), Type.Null()]),
+    newValue: Type.Union([Type.String(TEXT), Type.Number(), Type.Boolean(), Type.Null()]),
+  },
+  { additionalProperties: false },
+)
+
+/** The pinned `audits` shape of INGEST.md. */
+export const AuditEvent = EventSchema(
+  {
+    workspaceId: Type.Integer({ description: 'Workspace artifact id; -1 is the instance level' }),
+    timestamp: Instant('When the audited action happened'),
+    action: Type.Optional(Type.String({ ...NAME, description: 'Action name from the action catalog' })),
+    actionId: Type.Optional(Type.Integer({ description: 'Action id, instead of its name' })),
+    objectType: Type.Optional(Type.String({ ...NAME, description: 'Object type name' })),
+    objectTypeId: Type.Optional(Type.Integer({ description: 'Object type id, instead of its name' })),
+    artifactId: Type.Integer({ description: 'Artifact id of the audited object' }),
+    artifactName: Type.String({ maxLength: 1024 }),
+    userId: Type.Integer(),
+    userName: Type.String({ maxLength: 1024 }),
+    executionTimeMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 4_294_967_295 })),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Any JSON object' })),
+    changes: Type.Optional(Type.Array(FieldChange, { maxItems: 10_000 })),
+  },
+  'One audit record. The server assigns the Audit ID.',
+)
+
+const asText = (value: string | number | boolean | null) => (value === null ? null : String(value))
+
+export const auditsStream = defineStream({
+  name: 'audits',
+  table: 'audits',
+  summary: 'Audit records of a workspace or of the instance (-1)',
+  schema: AuditEvent,
+  assignedId: { counter: 'audit_id', column: 'audit_id' },
+  toRow(event, tenantId) {
+    const action = resolve(AUDIT_ACTIONS, 'action', event.actionId, event.action)
+    const objectType = resolve(AUDIT_OBJECT_TYPES, 'objectType', event.objectTypeId, event.objectType)
+    const changes = event.changes ?? []
+    return {
+      tenant_id: tenantId,
+      workspace_id: event.workspaceId,
+      timestamp: toUtc(event.timestamp),
+      action_id: action,
+      object_type_id: objectType,
+      artifact_id: event.artifactId,
+      artifact_name: event.artifactName,
+      user_id: event.userId,
+      user_name: event.userName,
+      execution_time_ms: event.executionTimeMs ?? 0,
+      details: event.details ? JSON.stringify(event.details) : '',
+      change_field_ids: changes.map((c) => c.fieldId ?? 0),
+      change_fields: changes.map((c) => c.field),
+      change_old_values: changes.map((c) => asText(c.oldValue)),
+      change_new_values: changes.map((c) => asText(c.newValue)),
+      // SEMANTICS.md: SizeInBytes sums the byte length of each record's canonical JSON as ingested.
+      size_bytes: Buffer.byteLength(JSON.stringify(event)),
+      ingest_key: event.id ?? '',
+    }
+  },
+})
+
+function resolve(
+  catalog: readonly { id: number; name: string }[],
+  field: string,
+  id: number | undefined,
+  name: string | undefined,
+): number {
+  if (id === undefined && name === undefined) throw new EventError(`${field}: give ${field} or ${field}Id`)
+  if (id !== undefined && name !== undefined) throw new EventError(`${field}: give ${field} or ${field}Id, not both`)
+  const entry = findInCatalog(catalog, { id, name })
+  if (!entry) {
+    throw new EventError(
+      id !== undefined ? `${field}Id: ${id} is not in the ${field} catalog` : `${field}: '${name}' is not in the ${field} catalog`,
+    )
+  }
+  return entry.id
+}

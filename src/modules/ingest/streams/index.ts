@@ -1,0 +1,31 @@
+import type { StreamDef } from '../stream.js'
+import { auditsStream } from './audits.js'
+import {
+  creditTransactionsStream,
+  resourceUsageStream,
+  serviceAuditsStream,
+  serviceUsageStream,
+  userUsageStream,
+} from './finance.js'
+import { syncActivityStream, userObservationsStream } from './integration.js'
+import { usageCustomEventsStream, usageEventsStream, usageExceptionsStream, usageSessionsStream } from './usage.js'
+
+/** Every ingestion stream, by its URL name. */
+export const STREAMS: ReadonlyMap<string, StreamDef<never>> = new Map(
+  (
+    [
+      auditsStream,
+      usageSessionsStream,
+      usageEventsStream,
+      usageCustomEventsStream,
+      usageExceptionsStream,
+      creditTransactionsStream,
+      userUsageStream,
+      serviceUsageStream,
+      resourceUsageStream,
+      serviceAuditsStream,
+      syncActivityStream,
+      userObservationsStream,
+    ] as unknown as StreamDef<never>[]
+  ).map((stream) => [stream.name, stream]),
+)

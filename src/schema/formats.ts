@@ -1,0 +1,17 @@
+import Format from 'typebox/format'
+
+/**
+ * An instant with a date, a time and an explicit zone (`Z` or `±hh:mm`): ingested events are stored
+ * in UTC, and an instant without a zone would be read differently by different senders.
+ */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i
+
+export function isIsoInstant(text: string): boolean {
+  return ISO_INSTANT.test(text) && !Number.isNaN(Date.parse(text))
+}
+
+export const FORMAT_MESSAGES: Readonly<Record<string, string>> = {
+  'iso-instant': 'not an ISO-8601 instant with a time zone (e.g. 2019-05-22T15:10:42.877Z)',
+}
+
+Format.Set('iso-instant', isIsoInstant)
