@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { renderStep, type DdlTarget, type SchemaStep, type TableDef } from '../../src/store/warehouse/ddl.js'
+import {
+  renderStep,
+  type DdlTarget,
+  type MaterializedViewDef,
+  type SchemaStep,
+  type TableDef,
+} from '../../src/store/warehouse/ddl.js'
 import { WAREHOUSE_MIGRATIONS } from '../../src/store/warehouse/migrate.js'
 
 const SINGLE: DdlTarget = { database: 'tally' }
@@ -50,15 +56,12 @@ const CLIENTS_BODY = `(
 
 const FSYNC = 'fsync_after_insert = 1, fsync_part_directory = 1'
 
-const keysView: SchemaStep = {
-  kind: 'createMaterializedView',
-  view: {
-    name: 'events_keys_mv',
-    from: 'events',
-    to: 'ingest_keys',
-    select: "tenant_id, 'events' AS stream, ingest_key AS key",
-    where: "ingest_key != ''",
-  },
+const keysView: MaterializedViewDef = {
+  name: 'events_keys_mv',
+  from: 'events',
+  to: 'ingest_keys',
+  select: "tenant_id, 'events' AS stream, ingest_key AS key",
+  where: "ingest_key != ''",
 }
 
 interface Case {
@@ -184,6 +187,41 @@ ENGINE = Distributed('main', 'tally', 'clients_local', cityHash64(client_id))`,
     target: CLUSTER,
     sql: [
       `ALTER TABLE tally.events_local ON CLUSTER 'main' ADD INDEX IF NOT EXISTS idx_key ingest_key TYPE bloom_filter GRANULARITY 4`,
+    ],
+  },
+  {
+    name: 'materialized view with WHERE, single node',
+    step: { kind: 'createMaterializedView', view: keysView },
+    target: SINGLE,
+    sql: [
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS tally.events_keys_mv
+TO tally.ingest_keys
+AS SELECT tenant_id, 'events' AS stream, ingest_key AS key
+FROM tally.events
+WHERE ingest_key != ''`,
+    ],
+  },
+  {
+    name: 'materialized view with WHERE, cluster: reads and writes the local tables',
+    step: { kind: 'createMaterializedView', view: keysView },
+    target: CLUSTER,
+    sql: [
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS tally.events_keys_mv_local ON CLUSTER 'main'
+TO tally.ingest_keys_local
+AS SELECT tenant_id, 'events' AS stream, ingest_key AS key
+FROM tally.events_local
+WHERE ingest_key != ''`,
+    ],
+  },
+  {
+    name: 'materialized view without WHERE, single node',
+    step: { kind: 'createMaterializedView', view: { ...keysView, where: undefined } },
+    target: SINGLE,
+    sql: [
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS tally.events_keys_mv
+TO tally.ingest_keys
+AS SELECT tenant_id, 'events' AS stream, ingest_key AS key
+FROM tally.events`,
     ],
   },
 ]

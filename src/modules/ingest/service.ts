@@ -137,8 +137,10 @@ export class IngestService {
     const known = new Set<string>()
     for (let i = 0; i < keys.length; i += INSERT_BLOCK_ROWS) {
       const found = await this.stores.warehouse.query<{ key: string }>({
+        // `IN (SELECT arrayJoin(…))` builds a hash set; `IN {array}` would scan the array per row.
         query:
-          'SELECT DISTINCT key FROM ingest_keys WHERE tenant_id = {tenant:UInt32} AND stream = {stream:String} AND key IN {keys:Array(String)}',
+          'SELECT DISTINCT key FROM ingest_keys WHERE tenant_id = {tenant:UInt32} AND stream = {stream:String} ' +
+          'AND key IN (SELECT arrayJoin({keys:Array(String)}))',
         params: { tenant: tenantId, stream: streamName, keys: keys.slice(i, i + INSERT_BLOCK_ROWS) },
         tag: `ingest:${streamName}:keys`,
       })

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Dirent } from 'node:fs'
 import fs, { type FileHandle } from 'node:fs/promises'
 import path from 'node:path'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import type { Readable } from 'node:stream'
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js'
 import type { FileStore, StoredFile } from './file-store.js'
 
@@ -62,11 +61,8 @@ export class LocalFileStore implements FileStore {
     const handle = await fs.open(temp, 'wx')
     try {
       try {
-        if (body instanceof Readable) {
-          await pipeline(body, handle.createWriteStream({ autoClose: false, emitClose: false }))
-        } else {
-          await handle.writeFile(body)
-        }
+        // writeFile takes strings, buffers and streams alike, and a stream's error rejects it.
+        await handle.writeFile(body)
         // Without the fsync a crash after the rename could leave the new name on empty blocks.
         await handle.sync()
       } finally {

@@ -1,0 +1,85 @@
+import { Command, CommanderError } from 'commander'
+import os from 'node:os'
+import { VERSION } from '../app.js'
+import { ConfigError, loadConfig, type Config } from '../config/config.js'
+import { createLogger } from '../logger.js'
+import { serve, startJobRunner } from '../main.js'
+import { migrateControl } from '../store/control/migrate.js'
+import { migrateWarehouse } from '../store/warehouse/migrate.js'
+import { registerDemoCommand } from './commands/demo.js'
+import { registerImportCommand } from './commands/import.js'
+import { registerWorkerCommand } from './commands/worker.js'
+import { withSink, withStores } from './runtime.js'
+import { closeStores, openStores } from '../store/stores.js'
+
+/** Every command reads the same configuration (environment variables; see README). */
+let cachedConfig: Config | undefined
+const config = (): Config => (cachedConfig ??= loadConfig())
+
+const program = new Command('tally')
+  .description('Tally: usage, audit and license reporting server')
+  .version(VERSION)
+  .showHelpAfterError()
+
+program
+  .command('serve')
+  .description('Run the HTTP API with an in-process job worker; loads the demo data into an empty store unless TALLY_DEMO=0')
+  .action(async () => {
+    const logger = createLogger(config())
+    const server = await serve(config(), logger)
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        logger.info({ signal }, 'stopping: finishing in-flight requests')
+        server.stop().then(
+          () => process.exit(0),
+          (error: unknown) => {
+            logger.error({ err: error }, 'unclean stop')
+            process.exit(1)
+          },
+        )
+      })
+    }
+  })
+
+program
+  .command('migrate')
+  .description('Apply pending schema migrations to both stores, then exit (serve and worker also do this at start)')
+  .action(() =>
+    withStores(config(), 'migrate', async (stores) => {
+      // openStores has migrated both; running again reports that nothing is left to apply.
+      const control = await migrateControl(stores.control)
+      const warehouse = await migrateWarehouse(stores.warehouse)
+      process.stdout.write(`schemas are current (applied now: control ${control.length}, warehouse ${warehouse.length})\n`)
+    }),
+  )
+
+registerWorkerCommand(program, {
+  async start({ concurrency }) {
+    const logger = createLogger(config())
+    const stores = await openStores(config())
+    const runner = startJobRunner(stores, config(), logger, concurrency)
+    logger.info({ concurrency, host: os.hostname() }, 'worker started')
+    return {
+      async stop() {
+        await runner.stop()
+        await closeStores(stores)
+      },
+    }
+  },
+})
+
+const sinkDeps = (command: string) => ({
+  withSink: <T>(work: Parameters<typeof withSink<T>>[3]) => withSink(config(), command, createLogger(config()), work),
+})
+registerImportCommand(program, sinkDeps('import'))
+registerDemoCommand(program, sinkDeps('demo'))
+
+program.exitOverride()
+try {
+  await program.parseAsync(process.argv)
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode)
+  const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error)
+  process.stderr.write(`tally: ${message}\n`)
+  process.exit(1)
+}

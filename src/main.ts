@@ -1,0 +1,73 @@
+import os from 'node:os'
+import type { Logger } from 'pino'
+import { buildApp, buildServices } from './app.js'
+import type { Config } from './config/config.js'
+import { loadDemo } from './demo/load.js'
+import { anonymousCaller } from './http/caller.js'
+import { JobRegistry } from './jobs/registry.js'
+import { JobRunner } from './jobs/runner.js'
+import { serviceSink } from './modules/ingest/sink.js'
+import { claimDataDir } from './store/data-dir-lock.js'
+import { closeStores, openStores, type Stores } from './store/stores.js'
+
+/** Job kinds every worker can run; each API family registers its handlers here as it lands. */
+export function buildJobRegistry(): JobRegistry {
+  return new JobRegistry()
+}
+
+export function startJobRunner(stores: Stores, config: Config, logger: Logger, concurrency: number): JobRunner {
+  const runner = new JobRunner({
+    db: stores.control,
+    registry: buildJobRegistry(),
+    workerId: `${os.hostname()}:${process.pid}`,
+    concurrency,
+    logger: logger.child({ component: 'jobs' }),
+  })
+  runner.start()
+  return runner
+}
+
+/** True when neither store holds any data yet: the first start of a new installation. */
+async function isEmpty(stores: Stores): Promise<boolean> {
+  const [workspaces] = await stores.control.query<{ n: number }>('SELECT count(*)::int AS n FROM workspaces')
+  const [audits] = await stores.warehouse.query<{ n: string }>({ query: 'SELECT count() AS n FROM audits' })
+  return workspaces?.n === 0 && Number(audits?.n) === 0
+}
+
+/**
+ * `tally serve`: the HTTP API with an in-process job worker. Stops gracefully on SIGINT/SIGTERM:
+ * the server stops accepting, finishes in-flight requests, then the worker and the stores close.
+ */
+export async function serve(config: Config, logger: Logger): Promise<{ url: string; stop(): Promise<void> }> {
+  const embedded = !config.databaseUrl || !config.clickhouseUrl
+  const claim = embedded ? claimDataDir(config.dataDir, { command: 'serve' }) : undefined
+  const stores = await openStores(config)
+  try {
+    if (config.demo && (await isEmpty(stores))) {
+      logger.info('empty store: loading the demo data set (TALLY_DEMO=0 turns this off)')
+      const started = Date.now()
+      const sink = serviceSink(buildServices(config, stores).ingest, anonymousCaller())
+      await loadDemo(sink, { scale: 1, seed: 1 }, ({ stream, done }) => logger.debug({ stream, done }, 'demo'))
+      logger.info({ ms: Date.now() - started }, 'demo data loaded')
+    }
+    const app = await buildApp({ config, stores, logger })
+    const url = await app.listen({ port: config.port, host: config.host })
+    const publicUrl = url.replace('0.0.0.0', '127.0.0.1')
+    claim?.update(publicUrl)
+    const runner = config.worker ? startJobRunner(stores, config, logger, config.workerConcurrency) : undefined
+    logger.info({ url: publicUrl, docs: `${publicUrl}/docs` }, 'tally is serving')
+    return {
+      url: publicUrl,
+      async stop() {
+        await app.close()
+        await runner?.stop()
+        await closeStores(stores)
+        claim?.release()
+      },
+    }
+  } catch (error) {
+    await closeStores(stores)
+    claim?.release()
+    throw error
+  }
+}
