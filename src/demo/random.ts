@@ -12,18 +12,25 @@ function mix32(value: number): number {
   return (z ^ (z >>> 15)) >>> 0
 }
 
+/** Mixes a safe integer (both 32-bit halves, so large ids stay distinct) into a hash. */
+function mixNumber(hash: number, value: number): number {
+  return mix32(mix32(hash ^ (value >>> 0)) ^ Math.floor(value / 0x1_0000_0000))
+}
+
 /**
  * A 32-bit seed from a root seed and a path of parts (names and indexes), so that every workspace,
  * client or stream draws from its own sequence and can be regenerated without the others.
  */
 export function deriveSeed(seed: number, ...parts: readonly (string | number)[]): number {
-  let h = mix32(seed >>> 0 ^ Math.floor(seed / 0x1_0000_0000))
+  let h = mixNumber(0, seed)
   for (const part of parts) {
-    if (typeof part === 'number') {
-      h = mix32(h ^ (part >>> 0)) ^ Math.floor(part / 0x1_0000_0000)
+    if (typeof part === 'number' && Number.isSafeInteger(part)) {
+      h = mixNumber(h, part)
     } else {
-      for (let i = 0; i < part.length; i++) h = Math.imul(h ^ part.charCodeAt(i), 0x01000193)
-      h = mix32(h ^ part.length)
+      // Text (and non-integers, through their shortest text form): FNV-1a, then mixed.
+      const text = String(part)
+      for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
+      h = mix32(h ^ text.length)
     }
   }
   return h >>> 0

@@ -42,7 +42,10 @@ export function registerWorkerCommand(program: Command, deps: WorkerCommandDeps)
 
 function waitForStopSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
+    // Signal listeners do not keep Node alive; this timer does, whatever the worker itself holds open.
+    const keepAlive = setInterval(() => undefined, 1 << 30)
     const onSignal = (signal: NodeJS.Signals) => {
+      clearInterval(keepAlive)
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
       resolve(signal)

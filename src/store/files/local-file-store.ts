@@ -61,8 +61,8 @@ export class LocalFileStore implements FileStore {
     const handle = await fs.open(temp, 'wx')
     try {
       try {
-        // writeFile takes strings, buffers and streams alike, and a stream's error rejects it.
-        await handle.writeFile(body)
+        // fs.writeFile takes strings, buffers and streams alike; a stream's error rejects it.
+        await fs.writeFile(handle, body)
         // Without the fsync a crash after the rename could leave the new name on empty blocks.
         await handle.sync()
       } finally {

@@ -125,7 +125,10 @@ export class Warehouse {
   }
 
   private settings(tag: string | undefined): ClickHouseSettings {
-    return tag ? { ...COMMON_SETTINGS, log_comment: tag } : COMMON_SETTINGS
+    // A Distributed table forwards inserts to the shards in the background by default; a 200 from
+    // ingestion (and the idempotency check of a retry) needs them written before the insert returns.
+    const cluster: ClickHouseSettings = this.cluster ? { insert_distributed_sync: 1 } : {}
+    return { ...COMMON_SETTINGS, ...cluster, ...(tag && { log_comment: tag }) }
   }
 }
 
