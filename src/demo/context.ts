@@ -104,3 +104,12 @@ export function zoneOffset(zone: string, day: number): number {
 /** Day of the week of a day number: 0 Sunday … 6 Saturday (1970-01-01 was a Thursday). */
 export const weekday = (day: number): number => (((day + 4) % 7) + 7) % 7
 export const isWeekend = (day: number): boolean => weekday(day) === 0 || weekday(day) === 6
+
+/**
+ * `count` instants between `from` and `to`, in order: one in each equal slice, at a random point of
+ * it, so records cover the whole period evenly without bunching (and stream without sorting).
+ */
+export function* spread(rng: Random, from: number, to: number, count: number): Generator<number> {
+  const slice = (to - from) / count
+  for (let i = 0; i < count; i++) yield Math.floor(from + (i + rng.next()) * slice)
+}

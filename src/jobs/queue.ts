@@ -162,7 +162,12 @@ export async function cancelJob(db: Queryable, tenantId: number, id: number): Pr
  * other's candidates; the CTE form keeps the planner from evaluating the locking subquery more
  * than once (which an `IN (SELECT ... LIMIT)` may do, claiming more than `limit`).
  */
-export async function claimJobs(db: Queryable, workerId: string, limit: number, leaseMs: number): Promise<Job[]> {
+export async function claimJobs(
+  db: Queryable,
+  workerId: string,
+  limit: number,
+  leaseMs: number,
+): Promise<Job[]> {
   if (limit < 1) return []
   const rows = await db.query<JobRow>(
     `WITH due AS (
@@ -182,7 +187,12 @@ export async function claimJobs(db: Queryable, workerId: string, limit: number, 
 }
 
 /** Extends the lease; false when the job is no longer this worker's (cancelled or re-claimed). */
-export async function renewJobLease(db: Queryable, id: number, workerId: string, leaseMs: number): Promise<boolean> {
+export async function renewJobLease(
+  db: Queryable,
+  id: number,
+  workerId: string,
+  leaseMs: number,
+): Promise<boolean> {
   const rows = await db.query(
     `UPDATE jobs SET lease_until = now() + $3::float8 ${MS}, updated_at = now()
      WHERE id = $1 AND locked_by = $2 AND status = 'running' RETURNING id`,
@@ -208,7 +218,12 @@ export async function recordJobProgress(
   return rows.length > 0
 }
 
-export async function completeJob(db: Queryable, id: number, workerId: string, resultJson: string | null): Promise<boolean> {
+export async function completeJob(
+  db: Queryable,
+  id: number,
+  workerId: string,
+  resultJson: string | null,
+): Promise<boolean> {
   const rows = await db.query(
     `UPDATE jobs SET status = 'succeeded', result = $3::jsonb, progress = 1, last_error = NULL,
        lease_until = NULL, finished_at = now(), updated_at = now()

@@ -3,6 +3,20 @@ import type { Logger } from 'pino'
 /** Attempts a job gets when neither its row nor its kind's registration says otherwise. */
 export const DEFAULT_MAX_ATTEMPTS = 3
 
+/** Why a running attempt was aborted; the runner's reaction differs for each. */
+export type JobAbortReason = 'shutdown' | 'lease-lost' | 'timeout'
+
+/** The `signal.reason` a handler sees when the runner aborts it. */
+export class JobAbortedError extends Error {
+  constructor(
+    readonly reason: JobAbortReason,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'JobAbortedError'
+  }
+}
+
 /** What a handler knows about the run it is part of. Services stay out: handlers close over them. */
 export interface JobContext {
   job: { id: number; tenantId: number; kind: string; attempt: number }
@@ -52,7 +66,12 @@ export class JobRegistry {
       throw new Error(`Job kind "${kind}": timeoutMs must be positive`)
     }
     // The payload comes back from the database untyped; the registering code owns its shape.
-    this.kinds.set(kind, { kind, handler: handler as JobHandler<unknown>, maxAttempts, timeoutMs: options.timeoutMs })
+    this.kinds.set(kind, {
+      kind,
+      handler: handler as JobHandler<unknown>,
+      maxAttempts,
+      timeoutMs: options.timeoutMs,
+    })
     return this
   }
 

@@ -9,21 +9,7 @@ import {
   releaseJob,
   renewJobLease,
 } from './queue.js'
-import type { JobContext, JobRegistry } from './registry.js'
-
-/** Why a running attempt was aborted; the runner's reaction differs for each. */
-export type JobAbortReason = 'shutdown' | 'lease-lost' | 'timeout'
-
-/** The `signal.reason` a handler sees when the runner aborts it. */
-export class JobAbortedError extends Error {
-  constructor(
-    readonly reason: JobAbortReason,
-    message: string,
-  ) {
-    super(message)
-    this.name = 'JobAbortedError'
-  }
-}
+import { JobAbortedError, type JobContext, type JobRegistry } from './registry.js'
 
 export interface JobRunnerOptions {
   db: ControlDb
@@ -184,13 +170,15 @@ export class JobRunner {
     const maxAttempts = job.maxAttempts ?? registered.maxAttempts
     if (job.attempts > maxAttempts) {
       // Only a re-claim after lease expiry gets here: the last attempt's worker died or hung.
-      const message = `Gave up after ${maxAttempts} attempts; the worker running the last one stopped renewing its lease`
+      const message = `No attempts left (${maxAttempts} allowed); the worker running the last one stopped renewing its lease`
       await this.recordFailure(job, log, message, false, 0)
       return
     }
 
     const loseLease = () =>
-      controller.abort(new JobAbortedError('lease-lost', 'The job is no longer this worker’s (cancelled or re-claimed)'))
+      controller.abort(
+        new JobAbortedError('lease-lost', 'The job is no longer this worker’s (cancelled or re-claimed)'),
+      )
     let renewing = false
     const renewal = setInterval(
       () => {
@@ -208,7 +196,8 @@ export class JobRunner {
       registered.timeoutMs === undefined
         ? undefined
         : setTimeout(
-            () => controller.abort(new JobAbortedError('timeout', `Timed out after ${registered.timeoutMs} ms`)),
+            () =>
+              controller.abort(new JobAbortedError('timeout', `Timed out after ${registered.timeoutMs} ms`)),
             registered.timeoutMs,
           )
 
@@ -217,10 +206,18 @@ export class JobRunner {
       signal: controller.signal,
       logger: log,
       reportProgress: async (fraction, message) => {
-        if (!Number.isFinite(fraction)) throw new TypeError('reportProgress: fraction must be a finite number')
+        if (!Number.isFinite(fraction))
+          throw new TypeError('reportProgress: fraction must be a finite number')
         controller.signal.throwIfAborted()
         const clamped = Math.min(1, Math.max(0, fraction))
-        const owned = await recordJobProgress(this.db, job.id, this.workerId, this.leaseMs, clamped, message ?? null)
+        const owned = await recordJobProgress(
+          this.db,
+          job.id,
+          this.workerId,
+          this.leaseMs,
+          clamped,
+          message ?? null,
+        )
         if (!owned) loseLease()
         controller.signal.throwIfAborted()
       },
@@ -270,7 +267,13 @@ export class JobRunner {
     error: unknown = message,
   ) {
     const retryInMs = retry ? this.backoffMs(job.attempts) : null
-    const status = await failJobAttempt(this.db, job.id, this.workerId, message.slice(0, MAX_ERROR_LENGTH), retryInMs)
+    const status = await failJobAttempt(
+      this.db,
+      job.id,
+      this.workerId,
+      message.slice(0, MAX_ERROR_LENGTH),
+      retryInMs,
+    )
     // The error, never the payload: payloads are ids, but nothing guarantees a handler kept to that.
     if (status === 'queued') log.warn({ durationMs, retryInMs, err: error }, 'job attempt failed; will retry')
     else if (status === 'failed') log.error({ durationMs, err: error }, 'job failed')

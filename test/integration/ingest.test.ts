@@ -57,6 +57,22 @@ describe('POST /ingest/v1/audits', () => {
     expect(await countAudits(workspaceId)).toBe(100_000)
   })
 
+  it('does not store again an event whose key record a crash kept from being written', async () => {
+    // The state a crash between the event insert and the key insert leaves: the event, no key.
+    const event = audit(1, 5006)
+    await stores.warehouse.insert('audits', [
+      { tenant_id: 1, workspace_id: 5006, audit_id: 999_999_999, timestamp: event.timestamp, action_id: 1, artifact_id: 1, ingest_key: event.id },
+    ])
+    const response = await app.inject({
+      method: 'POST',
+      url: '/ingest/v1/audits',
+      headers: NDJSON,
+      payload: ndjson([event, audit(2, 5006)]),
+    })
+    expect(response.json()).toMatchObject({ accepted: 2, duplicates: 1 })
+    expect(await countAudits(5006)).toBe(2)
+  })
+
   it('assigns increasing, instance-unique Audit IDs in ingestion order', async () => {
     const workspaceId = 5002
     const send = (from: number) =>

@@ -12,14 +12,18 @@ import {
   listJobs,
   renewJobLease,
 } from '../../src/jobs/queue.js'
-import { JobRegistry } from '../../src/jobs/registry.js'
-import { exponentialBackoffMs, JobAbortedError, JobRunner, type JobRunnerOptions } from '../../src/jobs/runner.js'
+import { JobAbortedError, JobRegistry } from '../../src/jobs/registry.js'
+import { exponentialBackoffMs, JobRunner, type JobRunnerOptions } from '../../src/jobs/runner.js'
 import type { ControlDb } from '../../src/store/control/driver.js'
 import { openPostgresDb } from '../../src/store/control/postgres-db.js'
 import { CONTROL_BACKENDS, TEST_PG_URL } from '../helpers/stores.js'
 
 /** Polls `check` until it returns true; fails the test at the deadline instead of hanging. */
-async function waitFor(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 15_000): Promise<void> {
+async function waitFor(
+  check: () => Promise<boolean> | boolean,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`)
@@ -89,30 +93,53 @@ describe.each(CONTROL_BACKENDS)('jobs on $name', ({ name, open }) => {
   it('runs a job to success, recording progress, result and who ran it, without logging the payload', async () => {
     let midRun: Awaited<ReturnType<typeof getJob>> | undefined
     const calls: unknown[] = []
-    const registry = new JobRegistry().register<{ reportId: number; token: string }>('build', async (payload, ctx) => {
-      calls.push({ payload, job: ctx.job })
-      await ctx.reportProgress(0.5, 'halfway')
-      midRun = await getJob(db, ctx.job.tenantId, ctx.job.id)
-      return { rows: 3 }
-    })
+    const registry = new JobRegistry().register<{ reportId: number; token: string }>(
+      'build',
+      async (payload, ctx) => {
+        calls.push({ payload, job: ctx.job })
+        await ctx.reportProgress(0.5, 'halfway')
+        midRun = await getJob(db, ctx.job.tenantId, ctx.job.id)
+        return { rows: 3 }
+      },
+    )
     const payload = { reportId: 7, token: 'SECRET-TOKEN-123' }
     const queued = await enqueueJob(db, { tenantId, kind: 'build', payload })
-    expect(queued).toMatchObject({ tenantId, status: 'queued', attempts: 0, progress: 0, result: null, lockedBy: null })
+    expect(queued).toMatchObject({
+      tenantId,
+      status: 'queued',
+      attempts: 0,
+      progress: 0,
+      result: null,
+      lockedBy: null,
+    })
 
     expect(await runner(registry, 'w-1', { concurrency: 2 }).runOnce()).toBe(1)
     expect(calls).toEqual([{ payload, job: { id: queued.id, tenantId, kind: 'build', attempt: 1 } }])
-    expect(midRun).toMatchObject({ status: 'running', progress: 0.5, progressMessage: 'halfway', lockedBy: 'w-1' })
+    expect(midRun).toMatchObject({
+      status: 'running',
+      progress: 0.5,
+      progressMessage: 'halfway',
+      lockedBy: 'w-1',
+    })
     expect(midRun!.leaseUntil!.getTime()).toBeGreaterThan(Date.now())
 
     const done = await getJob(db, tenantId, queued.id)
-    expect(done).toMatchObject({ status: 'succeeded', result: { rows: 3 }, progress: 1, attempts: 1, lastError: null })
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      result: { rows: 3 },
+      progress: 1,
+      attempts: 1,
+      lastError: null,
+    })
     expect(done).toMatchObject({ lockedBy: 'w-1', leaseUntil: null })
     expect(done.finishedAt!.getTime()).toBeGreaterThanOrEqual(done.startedAt!.getTime())
     expect(await runner(registry, 'w-1').runOnce()).toBe(0)
     await expect(getJob(db, tenantId + 1000, queued.id)).rejects.toBeInstanceOf(NotFoundError)
 
     const log = lines.join('')
-    expect(log).toMatch(new RegExp(`"jobId":${queued.id},"kind":"build","attempt":1.*"durationMs":\\d+.*job succeeded`))
+    expect(log).toMatch(
+      new RegExp(`"jobId":${queued.id},"kind":"build","attempt":1.*"durationMs":\\d+.*job succeeded`),
+    )
     expect(log).not.toContain('SECRET-TOKEN-123')
   })
 
@@ -137,7 +164,12 @@ describe.each(CONTROL_BACKENDS)('jobs on $name', ({ name, open }) => {
 
     await makeDue(job.id)
     expect(await worker.runOnce()).toBe(1)
-    expect(await getJob(db, tenantId, job.id)).toMatchObject({ status: 'succeeded', attempts: 2, result: 'ok', lastError: null })
+    expect(await getJob(db, tenantId, job.id)).toMatchObject({
+      status: 'succeeded',
+      attempts: 2,
+      result: 'ok',
+      lastError: null,
+    })
     expect(calls).toBe(2)
   })
 
@@ -156,25 +188,39 @@ describe.each(CONTROL_BACKENDS)('jobs on $name', ({ name, open }) => {
     expect(await getJob(db, tenantId, byKind.id)).toMatchObject({ status: 'queued', attempts: 1 })
     expect(await worker.runOnce()).toBe(1)
     const failed = await getJob(db, tenantId, byKind.id)
-    expect(failed).toMatchObject({ status: 'failed', attempts: 2, lastError: 'bad input 2', leaseUntil: null })
+    expect(failed).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      lastError: 'bad input 2',
+      leaseUntil: null,
+    })
     expect(failed.finishedAt).toBeInstanceOf(Date)
     expect(await worker.runOnce()).toBe(0)
 
     // The job's own limit overrides the kind's.
     const once = await enqueueJob(db, { tenantId, kind: 'broken', payload: {}, maxAttempts: 1 })
     expect(await worker.runOnce()).toBe(1)
-    expect(await getJob(db, tenantId, once.id)).toMatchObject({ status: 'failed', attempts: 1, lastError: 'bad input 3' })
+    expect(await getJob(db, tenantId, once.id)).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastError: 'bad input 3',
+    })
 
-    const unknown = await enqueueJob(db, { tenantId, kind: 'nobody-handles-this', payload: {}, maxAttempts: 5 })
+    const unknown = await enqueueJob(db, {
+      tenantId,
+      kind: 'nobody-handles-this',
+      payload: {},
+      maxAttempts: 5,
+    })
     expect(await worker.runOnce()).toBe(1)
     expect(await getJob(db, tenantId, unknown.id)).toMatchObject({
       status: 'failed',
       attempts: 1,
       lastError: 'No handler is registered for job kind "nobody-handles-this"',
     })
-    await expect(enqueueJob(db, { tenantId, kind: 'broken', payload: {}, maxAttempts: 0 })).rejects.toBeInstanceOf(
-      ValidationError,
-    )
+    await expect(
+      enqueueJob(db, { tenantId, kind: 'broken', payload: {}, maxAttempts: 0 }),
+    ).rejects.toBeInstanceOf(ValidationError)
   })
 
   it('aborts an attempt that exceeds its kind’s timeout and records why', async () => {
@@ -182,14 +228,19 @@ describe.each(CONTROL_BACKENDS)('jobs on $name', ({ name, open }) => {
     const registry = new JobRegistry().register(
       'slow',
       (_payload, ctx) =>
-        new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve((reason = ctx.signal.reason)))),
+        new Promise((resolve) =>
+          ctx.signal.addEventListener('abort', () => resolve((reason = ctx.signal.reason))),
+        ),
       { timeoutMs: 50, maxAttempts: 1 },
     )
     const job = await enqueueJob(db, { tenantId, kind: 'slow', payload: {} })
     expect(await runner(registry, 'w-timeout').runOnce()).toBe(1)
     expect(reason).toBeInstanceOf(JobAbortedError)
     expect((reason as JobAbortedError).reason).toBe('timeout')
-    expect(await getJob(db, tenantId, job.id)).toMatchObject({ status: 'failed', lastError: 'Timed out after 50 ms' })
+    expect(await getJob(db, tenantId, job.id)).toMatchObject({
+      status: 'failed',
+      lastError: 'Timed out after 50 ms',
+    })
   })
 
   it('re-claims a job whose worker died (lease expired) and refuses the dead worker’s late writes', async () => {
@@ -209,6 +260,18 @@ describe.each(CONTROL_BACKENDS)('jobs on $name', ({ name, open }) => {
     expect(await failJobAttempt(db, job.id, 'dead-worker', 'late', 0)).toBeUndefined()
     expect(await renewJobLease(db, job.id, 'dead-worker', 60_000)).toBe(false)
     expect(await getJob(db, tenantId, job.id)).toMatchObject(done)
+
+    // A job whose last allowed attempt died with its worker is failed, not run again.
+    const last = await enqueueJob(db, { tenantId, kind: 'orphan', payload: {}, maxAttempts: 1 })
+    await claimJobs(db, 'dead-worker', 1, 60_000)
+    await db.query("UPDATE jobs SET lease_until = now() - interval '1 second' WHERE id = $1", [last.id])
+    expect(await survivor.runOnce()).toBe(1)
+    expect(await getJob(db, tenantId, last.id)).toMatchObject({
+      status: 'failed',
+      attempts: 2,
+      result: null,
+      lastError: 'No attempts left (1 allowed); the worker running the last one stopped renewing its lease',
+    })
   })
 
   it('lets another worker take over from a cut-off worker, which aborts its handler when it reconnects', async () => {
@@ -221,7 +284,14 @@ describe.each(CONTROL_BACKENDS)('jobs on $name', ({ name, open }) => {
       return new Promise(() => undefined) // never finishes, ignores the signal
     })
     const link = severable(db)
-    const cutOff = new JobRunner({ db: link.db, registry: stuck, workerId: 'cut-off', concurrency: 1, leaseMs: 300, logger })
+    const cutOff = new JobRunner({
+      db: link.db,
+      registry: stuck,
+      workerId: 'cut-off',
+      concurrency: 1,
+      leaseMs: 300,
+      logger,
+    })
     const cutOffRun = cutOff.runOnce()
     await started.promise
     link.sever()
@@ -245,7 +315,9 @@ describe.each(CONTROL_BACKENDS)('jobs on $name', ({ name, open }) => {
     let reason: unknown
     const registry = new JobRegistry().register('long', (_p, ctx) => {
       started.resolve(ctx.job.id)
-      return new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve((reason = ctx.signal.reason))))
+      return new Promise((resolve) =>
+        ctx.signal.addEventListener('abort', () => resolve((reason = ctx.signal.reason))),
+      )
     })
     const job = await enqueueJob(db, { tenantId, kind: 'long', payload: {} })
     const run = runner(registry, 'w-cancel', { leaseMs: 150 }).runOnce()
@@ -258,7 +330,8 @@ describe.each(CONTROL_BACKENDS)('jobs on $name', ({ name, open }) => {
 
   it('never gives one job to two concurrent claims', async () => {
     const ids = new Set<number>()
-    for (let i = 0; i < 30; i++) ids.add((await enqueueJob(db, { tenantId, kind: 'claim-race', payload: { i } })).id)
+    for (let i = 0; i < 30; i++)
+      ids.add((await enqueueJob(db, { tenantId, kind: 'claim-race', payload: { i } })).id)
     const second = name === 'postgres' ? await openPostgresDb(await sameDatabaseUrl(db)) : db
     try {
       const batches = await Promise.all(
@@ -281,7 +354,8 @@ describe.each(CONTROL_BACKENDS)('jobs on $name', ({ name, open }) => {
       return ctx.job.id
     })
     const ids: number[] = []
-    for (let i = 0; i < 40; i++) ids.push((await enqueueJob(db, { tenantId, kind: 'race', payload: { i } })).id)
+    for (let i = 0; i < 40; i++)
+      ids.push((await enqueueJob(db, { tenantId, kind: 'race', payload: { i } })).id)
     const second = name === 'postgres' ? await openPostgresDb(await sameDatabaseUrl(db)) : db
     const racers = [
       runner(registry, 'racer-1', { concurrency: 4, pollMs: 10 }),
@@ -289,7 +363,8 @@ describe.each(CONTROL_BACKENDS)('jobs on $name', ({ name, open }) => {
     ]
     try {
       racers.forEach((r) => r.start())
-      const succeeded = async () => (await listJobs(db, { tenantId, status: 'succeeded', limit: 1000 })).length
+      const succeeded = async () =>
+        (await listJobs(db, { tenantId, status: 'succeeded', limit: 1000 })).length
       await waitFor(async () => (await succeeded()) === ids.length, 'all race jobs to succeed')
     } finally {
       await Promise.all(racers.map((r) => r.stop()))
@@ -338,22 +413,37 @@ describe.each(CONTROL_BACKENDS)('jobs on $name', ({ name, open }) => {
     await started.promise
     await worker.stop(100)
     expect((reason as JobAbortedError).reason).toBe('shutdown')
-    expect(await getJob(db, tenantId, job.id)).toMatchObject({ status: 'queued', attempts: 0, lockedBy: null })
+    expect(await getJob(db, tenantId, job.id)).toMatchObject({
+      status: 'queued',
+      attempts: 0,
+      lockedBy: null,
+    })
 
-    const next = runner(new JobRegistry().register('stubborn', async () => 'done'), 'w-next')
+    const next = runner(
+      new JobRegistry().register('stubborn', async () => 'done'),
+      'w-next',
+    )
     expect(await next.runOnce()).toBe(1)
-    expect(await getJob(db, tenantId, job.id)).toMatchObject({ status: 'succeeded', attempts: 1, result: 'done' })
+    expect(await getJob(db, tenantId, job.id)).toMatchObject({
+      status: 'succeeded',
+      attempts: 1,
+      result: 'done',
+    })
   })
 
   it('lists a tenant’s jobs keyset-paged and filtered, and cancels queued ones', async () => {
     const ids: number[] = []
-    for (const kind of ['a', 'b', 'a', 'b', 'a']) ids.push((await enqueueJob(db, { tenantId, kind, payload: {} })).id)
+    for (const kind of ['a', 'b', 'a', 'b', 'a'])
+      ids.push((await enqueueJob(db, { tenantId, kind, payload: {} })).id)
     const page1 = await listJobs(db, { tenantId, limit: 2 })
     const page2 = await listJobs(db, { tenantId, limit: 2, afterId: page1.at(-1)!.id })
     const page3 = await listJobs(db, { tenantId, limit: 2, afterId: page2.at(-1)!.id })
     expect([...page1, ...page2, ...page3].map((j) => j.id)).toEqual(ids)
     expect(page3).toHaveLength(1)
-    expect((await listJobs(db, { tenantId, kind: 'b', limit: 10 })).map((j) => j.id)).toEqual([ids[1], ids[3]])
+    expect((await listJobs(db, { tenantId, kind: 'b', limit: 10 })).map((j) => j.id)).toEqual([
+      ids[1],
+      ids[3],
+    ])
     expect(await listJobs(db, { tenantId: tenantId + 1000, limit: 10 })).toEqual([])
     await expect(listJobs(db, { tenantId, limit: 0 })).rejects.toBeInstanceOf(ValidationError)
 
@@ -368,7 +458,9 @@ describe.each(CONTROL_BACKENDS)('jobs on $name', ({ name, open }) => {
     for (const kind of ['a', 'b']) registry.register(kind, async (_p, ctx) => void ran.push(ctx.job.id))
     expect(await runner(registry, 'w-list', { concurrency: 10 }).runOnce()).toBe(4)
     expect(ran.sort((a, b) => a - b)).toEqual(ids.slice(1))
-    expect((await listJobs(db, { tenantId, status: 'cancelled', limit: 10 })).map((j) => j.id)).toEqual([ids[0]])
+    expect((await listJobs(db, { tenantId, status: 'cancelled', limit: 10 })).map((j) => j.id)).toEqual([
+      ids[0],
+    ])
     await expect(cancelJob(db, tenantId, ids[1]!)).rejects.toBeInstanceOf(ConflictError)
   })
 })

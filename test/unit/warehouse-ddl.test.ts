@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import {
   renderStep,
   type DdlTarget,
-  type MaterializedViewDef,
   type SchemaStep,
   type TableDef,
 } from '../../src/store/warehouse/ddl.js'
@@ -55,14 +54,6 @@ const CLIENTS_BODY = `(
 )`
 
 const FSYNC = 'fsync_after_insert = 1, fsync_part_directory = 1'
-
-const keysView: MaterializedViewDef = {
-  name: 'events_keys_mv',
-  from: 'events',
-  to: 'ingest_keys',
-  select: "tenant_id, 'events' AS stream, ingest_key AS key",
-  where: "ingest_key != ''",
-}
 
 interface Case {
   name: string
@@ -189,41 +180,6 @@ ENGINE = Distributed('main', 'tally', 'clients_local', cityHash64(client_id))`,
       `ALTER TABLE tally.events_local ON CLUSTER 'main' ADD INDEX IF NOT EXISTS idx_key ingest_key TYPE bloom_filter GRANULARITY 4`,
     ],
   },
-  {
-    name: 'materialized view with WHERE, single node',
-    step: { kind: 'createMaterializedView', view: keysView },
-    target: SINGLE,
-    sql: [
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS tally.events_keys_mv
-TO tally.ingest_keys
-AS SELECT tenant_id, 'events' AS stream, ingest_key AS key
-FROM tally.events
-WHERE ingest_key != ''`,
-    ],
-  },
-  {
-    name: 'materialized view with WHERE, cluster: reads and writes the local tables',
-    step: { kind: 'createMaterializedView', view: keysView },
-    target: CLUSTER,
-    sql: [
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS tally.events_keys_mv_local ON CLUSTER 'main'
-TO tally.ingest_keys_local
-AS SELECT tenant_id, 'events' AS stream, ingest_key AS key
-FROM tally.events_local
-WHERE ingest_key != ''`,
-    ],
-  },
-  {
-    name: 'materialized view without WHERE, single node',
-    step: { kind: 'createMaterializedView', view: { ...keysView, where: undefined } },
-    target: SINGLE,
-    sql: [
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS tally.events_keys_mv
-TO tally.ingest_keys
-AS SELECT tenant_id, 'events' AS stream, ingest_key AS key
-FROM tally.events`,
-    ],
-  },
 ]
 
 describe('renderStep', () => {
@@ -238,10 +194,8 @@ function renderAllForCluster(): string[] {
 }
 
 const CREATE_TABLE = /^CREATE TABLE IF NOT EXISTS (\S+)/
-const CREATE_VIEW = /^CREATE MATERIALIZED VIEW IF NOT EXISTS (\S+)/
 const DISTRIBUTED = /ENGINE = Distributed\('([^']+)', '([^']+)', '([^']+)', (.+)\)$/
 const MERGE_TREE_ENGINE = /ENGINE = (\w*MergeTree)\(/
-const VIEW_TABLES = /\nTO (\S+)\n[\s\S]*\nFROM (\S+)/
 
 describe('every migration rendered for a cluster', () => {
   const statements = renderAllForCluster()
@@ -303,28 +257,8 @@ describe('every migration rendered for a cluster', () => {
     for (const local of locals) expect(globals.has(local.slice(0, -'_local'.length))).toBe(true)
   })
 
-  it('runs every materialized view from a local table into a local table, both created before it', () => {
-    const created = new Set<string>()
-    let views = 0
-    for (const sql of statements) {
-      const view = CREATE_VIEW.exec(sql)?.[1]
-      if (view) {
-        views++
-        const [, to, from] = VIEW_TABLES.exec(sql) ?? []
-        expect(view).toMatch(/_local$/)
-        expect(to).toMatch(/_local$/)
-        expect(from).toMatch(/_local$/)
-        expect(created.has(to ?? ''), `${view} target ${to}`).toBe(true)
-        expect(created.has(from ?? ''), `${view} source ${from}`).toBe(true)
-      }
-      const table = CREATE_TABLE.exec(sql)?.[1]
-      if (table) created.add(table)
-    }
-    expect(views).toBeGreaterThan(0)
-  })
-
-  it('creates each table and view once', () => {
-    const names = statements.flatMap((sql) => (CREATE_TABLE.exec(sql) ?? CREATE_VIEW.exec(sql))?.[1] ?? [])
+  it('creates each table once', () => {
+    const names = statements.flatMap((sql) => CREATE_TABLE.exec(sql)?.[1] ?? [])
     expect(new Set(names).size).toBe(names.length)
   })
 })

@@ -9,7 +9,8 @@ const DEFAULT_CONCURRENCY = 4
 
 function parseConcurrency(value: string): number {
   const n = Number(value)
-  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('expected an integer from 1 to 256')
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    throw new InvalidArgumentError('expected an integer from 1 to 256')
   return n
 }
 

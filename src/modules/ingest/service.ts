@@ -113,9 +113,13 @@ export class IngestService {
     return { valid, rejected, rejectedCount }
   }
 
-  /** Stores the rows whose idempotency key is not stored yet; returns how many were stored. */
+  /**
+   * Stores the rows whose idempotency key is not stored yet; returns how many were stored. Events
+   * are written before their keys, so a stored key always has its event; a crash between the two
+   * leaves events without keys, which the lookup finds in the event table itself.
+   */
   private async storeNew(stream: StreamDef<never>, tenantId: number, rows: Record<string, unknown>[]): Promise<number> {
-    const fresh = await this.dropKnownKeys(stream.name, tenantId, rows)
+    const fresh = await this.dropKnownKeys(stream, tenantId, rows)
     if (stream.assignedId && fresh.length > 0) {
       const first = await this.allocateIds(stream.assignedId.counter, fresh.length)
       fresh.forEach((row, i) => (row[stream.assignedId!.column] = first + i))
@@ -123,26 +127,50 @@ export class IngestService {
     for (let i = 0; i < fresh.length; i += INSERT_BLOCK_ROWS) {
       await this.stores.warehouse.insert(stream.table, fresh.slice(i, i + INSERT_BLOCK_ROWS), `ingest:${stream.name}`)
     }
+    const keys = fresh.filter((row) => row.ingest_key !== '')
+    for (let i = 0; i < keys.length; i += INSERT_BLOCK_ROWS) {
+      await this.stores.warehouse.insert(
+        'ingest_keys',
+        keys.slice(i, i + INSERT_BLOCK_ROWS).map((row) => ({ tenant_id: tenantId, stream: stream.name, key: row.ingest_key })),
+        `ingest:${stream.name}:keys`,
+      )
+    }
     return fresh.length
   }
 
   /** Keeps the first row for each key in the batch, and only keys not already stored. */
   private async dropKnownKeys(
-    streamName: string,
+    stream: StreamDef<never>,
     tenantId: number,
     rows: Record<string, unknown>[],
   ): Promise<Record<string, unknown>[]> {
-    const keys = [...new Set(rows.map((r) => r.ingest_key as string).filter((k) => k !== ''))]
-    if (keys.length === 0) return rows
+    const keyed = rows.filter((row) => row.ingest_key !== '')
+    if (keyed.length === 0) return rows
+    const keys = [...new Set(keyed.map((row) => row.ingest_key as string))]
+    const times = keyed.map((row) => row[stream.timeColumn] as string).sort()
     const known = new Set<string>()
     for (let i = 0; i < keys.length; i += INSERT_BLOCK_ROWS) {
       const found = await this.stores.warehouse.query<{ key: string }>({
         // `IN (SELECT arrayJoin(…))` builds a hash set; `IN {array}` would scan the array per row.
-        query:
-          'SELECT DISTINCT key FROM ingest_keys WHERE tenant_id = {tenant:UInt32} AND stream = {stream:String} ' +
-          'AND key IN (SELECT arrayJoin({keys:Array(String)}))',
-        params: { tenant: tenantId, stream: streamName, keys: keys.slice(i, i + INSERT_BLOCK_ROWS) },
-        tag: `ingest:${streamName}:keys`,
+        // The second half finds events whose key record a crash kept from being written: a retry
+        // carries the same times, so the time index narrows it to the batch's own granules.
+        query: `
+          SELECT key FROM ingest_keys
+          WHERE tenant_id = {tenant:UInt32} AND stream = {stream:String} AND key IN (SELECT arrayJoin({keys:Array(String)}))
+          UNION DISTINCT
+          SELECT ingest_key AS key FROM ${stream.table}
+          WHERE tenant_id = {tenant:UInt32}
+            AND ${stream.timeColumn} BETWEEN parseDateTime64BestEffort({from:String}, 3, 'UTC')
+                                         AND parseDateTime64BestEffort({to:String}, 3, 'UTC')
+            AND ingest_key IN (SELECT arrayJoin({keys:Array(String)}))`,
+        params: {
+          tenant: tenantId,
+          stream: stream.name,
+          keys: keys.slice(i, i + INSERT_BLOCK_ROWS),
+          from: times[0],
+          to: times[times.length - 1],
+        },
+        tag: `ingest:${stream.name}:keys`,
       })
       for (const { key } of found) known.add(key)
     }

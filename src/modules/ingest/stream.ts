@@ -8,6 +8,8 @@ export interface StreamDef<Event = never> {
   name: string
   /** The warehouse table the rows go to. */
   table: string
+  /** The row column holding the event's time (ISO text): it bounds the idempotency lookup. */
+  timeColumn: string
   summary: string
   schema: TObject
   /** A valid event as its warehouse row; throws EventError for what the schema cannot check. */

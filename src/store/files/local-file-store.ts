@@ -54,7 +54,8 @@ export class LocalFileStore implements FileStore {
     try {
       await fs.mkdir(dir, { recursive: true })
     } catch (error) {
-      if (isErrno(error, 'ENOTDIR', 'EEXIST')) throw new ConflictError(`File key "${key}" runs through an existing file`)
+      if (isErrno(error, 'ENOTDIR', 'EEXIST'))
+        throw new ConflictError(`File key "${key}" runs through an existing file`)
       throw error
     }
     const temp = path.join(dir, `${TEMP_PREFIX}${path.basename(target)}-${randomUUID()}`)
@@ -71,7 +72,8 @@ export class LocalFileStore implements FileStore {
       await fs.rename(temp, target)
     } catch (error) {
       await fs.rm(temp, { force: true })
-      if (isErrno(error, 'EISDIR', 'ENOTEMPTY', 'EEXIST')) throw new ConflictError(`File key "${key}" is a folder`)
+      if (isErrno(error, 'EISDIR', 'ENOTEMPTY', 'EEXIST'))
+        throw new ConflictError(`File key "${key}" is a folder`)
       throw error
     }
     await syncDirectory(dir)

@@ -17,19 +17,10 @@ export interface TableDef {
   settings?: Readonly<Record<string, string | number>>
 }
 
-export interface MaterializedViewDef {
-  name: string
-  from: string
-  to: string
-  select: string
-  where?: string
-}
-
 export type SchemaStep =
   | { kind: 'createTable'; table: TableDef }
   | { kind: 'addColumn'; table: string; column: string; type: string; after?: string }
   | { kind: 'addIndex'; table: string; index: string }
-  | { kind: 'createMaterializedView'; view: MaterializedViewDef }
 
 export interface WarehouseMigration {
   version: number
@@ -62,8 +53,6 @@ export function renderStep(step: SchemaStep, target: DdlTarget): string[] {
       return [
         `ALTER TABLE ${qualified(localName(step.table, target), target)}${onCluster(target)} ADD INDEX IF NOT EXISTS ${step.index}`,
       ]
-    case 'createMaterializedView':
-      return [renderMaterializedView(step.view, target)]
   }
 }
 
@@ -97,16 +86,6 @@ function renderEngine(table: TableDef, local: string, target: DdlTarget): string
   const args = [`'/clickhouse/tables/{shard}/${target.database}/${local}'`, `'{replica}'`]
   if (version) args.push(version)
   return `Replicated${table.engine.kind}(${args.join(', ')})`
-}
-
-/** In a cluster the view runs on every node, reading that node's local part and writing its local target. */
-function renderMaterializedView(view: MaterializedViewDef, target: DdlTarget): string {
-  return (
-    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${qualified(localName(view.name, target), target)}${onCluster(target)}\n` +
-    `TO ${qualified(localName(view.to, target), target)}\n` +
-    `AS SELECT ${view.select}\nFROM ${qualified(localName(view.from, target), target)}` +
-    (view.where ? `\nWHERE ${view.where}` : '')
-  )
 }
 
 /** The tables an ALTER must touch: the local and the Distributed one in a cluster, else the one table. */

@@ -37,6 +37,7 @@ const asText = (value: string | number | boolean | null) => (value === null ? nu
 export const auditsStream = defineStream({
   name: 'audits',
   table: 'audits',
+  timeColumn: 'timestamp',
   summary: 'Audit records of a workspace or of the instance (-1)',
   schema: AuditEvent,
   assignedId: { counter: 'audit_id', column: 'audit_id' },

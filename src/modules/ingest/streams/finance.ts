@@ -27,6 +27,7 @@ const measured = (event: Measured) => ({ quantity: event.quantity, unit: event.u
 export const creditTransactionsStream = defineStream({
   name: 'credit-transactions',
   table: 'credit_transactions',
+  timeColumn: 'timestamp',
   summary: 'Credits consumed, granted, refunded or expired',
   schema: EventSchema(
     {
@@ -63,6 +64,7 @@ export const creditTransactionsStream = defineStream({
 export const userUsageStream = defineStream({
   name: 'user-usage',
   table: 'user_usage',
+  timeColumn: 'timestamp',
   summary: 'Usage of a service by a user',
   schema: EventSchema(
     {
@@ -79,6 +81,7 @@ export const userUsageStream = defineStream({
 export const serviceUsageStream = defineStream({
   name: 'service-usage',
   table: 'service_usage',
+  timeColumn: 'timestamp',
   summary: 'Usage of a service, not attributed to a user',
   schema: EventSchema(
     { timestamp: Instant('When the usage happened (or the start of its period)'), ...scope, ...measure },
@@ -90,6 +93,7 @@ export const serviceUsageStream = defineStream({
 export const resourceUsageStream = defineStream({
   name: 'resource-usage',
   table: 'resource_usage',
+  timeColumn: 'timestamp',
   summary: 'Usage of a resource (a VM, a storage account, a model) by a service',
   schema: EventSchema(
     {
@@ -114,6 +118,7 @@ export const resourceUsageStream = defineStream({
 export const serviceAuditsStream = defineStream({
   name: 'service-audits',
   table: 'service_audits',
+  timeColumn: 'timestamp',
   summary: 'Operations users performed on services (the report data audit)',
   schema: EventSchema(
     {

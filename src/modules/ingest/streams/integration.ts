@@ -6,6 +6,7 @@ export const INTERACTION_TYPES = ['CommentAuthor', 'AttachmentAuthor', 'MappedUs
 export const syncActivityStream = defineStream({
   name: 'sync-activity',
   table: 'sync_activity',
+  timeColumn: 'timestamp',
   summary: 'Entities synchronized between two integrated systems',
   schema: EventSchema(
     {
@@ -39,6 +40,7 @@ export const syncActivityStream = defineStream({
 export const userObservationsStream = defineStream({
   name: 'user-observations',
   table: 'user_observations',
+  timeColumn: 'timestamp',
   summary: 'A user seen in an integrated system (author, mention, mapped field, …)',
   schema: EventSchema(
     {

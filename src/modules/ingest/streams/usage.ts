@@ -18,6 +18,7 @@ const sourceColumns = (event: { productId: number; clientId: string; sessionId?:
 export const usageSessionsStream = defineStream({
   name: 'usage-sessions',
   table: 'usage_sessions',
+  timeColumn: 'started_at',
   summary: 'Completed sessions of a product installation (runtime = end − start)',
   schema: EventSchema(
     {
@@ -44,6 +45,7 @@ export const usageSessionsStream = defineStream({
 export const usageEventsStream = defineStream({
   name: 'usage-events',
   table: 'usage_events',
+  timeColumn: 'timestamp',
   summary: 'Tracked events (category, name, optional numeric value)',
   schema: EventSchema(
     {
@@ -69,6 +71,7 @@ export const usageEventsStream = defineStream({
 export const usageCustomEventsStream = defineStream({
   name: 'usage-custom-events',
   table: 'usage_custom_events',
+  timeColumn: 'timestamp',
   summary: 'Custom events with free-form key/value data',
   schema: EventSchema(
     {
@@ -94,6 +97,7 @@ export const usageCustomEventsStream = defineStream({
 export const usageExceptionsStream = defineStream({
   name: 'usage-exceptions',
   table: 'usage_exceptions',
+  timeColumn: 'timestamp',
   summary: 'Exceptions caught in a product installation',
   schema: EventSchema(
     {

@@ -3,11 +3,18 @@ import type { SchemaStep, TableDef, WarehouseMigration } from '../ddl.js'
 /**
  * Event tables. ORDER BY leads with tenant, then workspace or product, then time: every documented
  * report filters by those first. Monthly partitions keep a time-range scan to the months it needs.
- * `ingest_key` holds the optional idempotency key each event may carry ('' when absent).
+ * `ingest_key` holds the optional idempotency key each event may carry ('' when absent); with the
+ * time index it lets a retried batch find which of its events are already stored (see ingest).
  */
 const UTC_MS = "DateTime64(3, 'UTC')"
 const INGESTED = ['ingested_at', `${UTC_MS} DEFAULT now64(3)`] as const
 const KEY = ['ingest_key', 'String'] as const
+
+/** Finds a retried batch's events: by time range first (granule min/max), then by key. */
+const keyIndexes = (timeColumn: string) => [
+  `idx_time ${timeColumn} TYPE minmax GRANULARITY 1`,
+  'idx_key ingest_key TYPE bloom_filter GRANULARITY 4',
+]
 
 const audits: TableDef = {
   name: 'audits',
@@ -35,7 +42,11 @@ const audits: TableDef = {
   engine: { kind: 'MergeTree' },
   partitionBy: 'toYYYYMM(timestamp)',
   orderBy: ['tenant_id', 'workspace_id', 'timestamp', 'audit_id'],
-  indexes: ['idx_audit_id audit_id TYPE minmax GRANULARITY 1', 'idx_artifact artifact_id TYPE bloom_filter GRANULARITY 4'],
+  indexes: [
+    'idx_audit_id audit_id TYPE minmax GRANULARITY 1',
+    'idx_artifact artifact_id TYPE bloom_filter GRANULARITY 4',
+    ...keyIndexes('timestamp'),
+  ],
   shardingKey: 'cityHash64(audit_id)',
 }
 
@@ -94,6 +105,7 @@ function productStream(name: string, timeColumn: string, columns: TableDef['colu
     engine: { kind: 'MergeTree' },
     partitionBy: `toYYYYMM(${timeColumn})`,
     orderBy: ['tenant_id', 'product_id', timeColumn, 'client_id'],
+    indexes: keyIndexes(timeColumn),
     shardingKey: 'cityHash64(client_id)',
   }
 }
@@ -129,6 +141,7 @@ function financeStream(name: string, columns: TableDef['columns']): TableDef {
     engine: { kind: 'MergeTree' },
     partitionBy: 'toYYYYMM(timestamp)',
     orderBy: ['tenant_id', 'timestamp'],
+    indexes: keyIndexes('timestamp'),
     shardingKey: 'rand()',
   }
 }
@@ -193,6 +206,7 @@ const syncActivity: TableDef = {
   engine: { kind: 'MergeTree' },
   partitionBy: 'toYYYYMM(timestamp)',
   orderBy: ['tenant_id', 'timestamp', 'integration_id'],
+  indexes: keyIndexes('timestamp'),
   shardingKey: 'cityHash64(integration_id)',
 }
 
@@ -214,6 +228,7 @@ const userObservations: TableDef = {
   engine: { kind: 'MergeTree' },
   partitionBy: 'toYYYYMM(timestamp)',
   orderBy: ['tenant_id', 'timestamp', 'system'],
+  indexes: keyIndexes('timestamp'),
   shardingKey: 'cityHash64(lower(email), lower(username))',
 }
 
@@ -233,8 +248,8 @@ const reportRows: TableDef = {
 }
 
 /**
- * Idempotency keys of every stream, fed by materialized views in the same INSERT that stores the
- * events, so a key is recorded exactly when its event is. Ordered by key for point lookups.
+ * Idempotency keys of stored events, written after their events (never before: a key must not
+ * outlive a failed insert of its event). Ordered by key for point lookups.
  */
 const ingestKeys: TableDef = {
   name: 'ingest_keys',
@@ -247,33 +262,6 @@ const ingestKeys: TableDef = {
   orderBy: ['tenant_id', 'stream', 'key'],
   shardingKey: 'cityHash64(key)',
 }
-
-/** The warehouse table behind each ingestion stream that carries idempotency keys. */
-export const KEYED_STREAM_TABLES: Readonly<Record<string, string>> = {
-  audits: 'audits',
-  'usage-sessions': 'usage_sessions',
-  'usage-events': 'usage_events',
-  'usage-custom-events': 'usage_custom_events',
-  'usage-exceptions': 'usage_exceptions',
-  'credit-transactions': 'credit_transactions',
-  'user-usage': 'user_usage',
-  'service-usage': 'service_usage',
-  'resource-usage': 'resource_usage',
-  'service-audits': 'service_audits',
-  'sync-activity': 'sync_activity',
-  'user-observations': 'user_observations',
-}
-
-const keyViews: SchemaStep[] = Object.entries(KEYED_STREAM_TABLES).map(([stream, table]) => ({
-  kind: 'createMaterializedView',
-  view: {
-    name: `${table}_keys_mv`,
-    from: table,
-    to: 'ingest_keys',
-    select: `tenant_id, '${stream}' AS stream, ingest_key AS key`,
-    where: "ingest_key != ''",
-  },
-}))
 
 export const eventTables: WarehouseMigration = {
   version: 1,
@@ -297,6 +285,5 @@ export const eventTables: WarehouseMigration = {
       reportRows,
       ingestKeys,
     ].map((table): SchemaStep => ({ kind: 'createTable', table })),
-    ...keyViews,
   ],
 }
