@@ -1,5 +1,6 @@
 import { TypeBoxValidatorCompiler } from '@fastify/type-provider-typebox'
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
 import { randomUUID } from 'node:crypto'
 import type { Config } from './config/config.js'
 import { anonymousCaller, type Caller } from './http/caller.js'
@@ -22,7 +23,8 @@ export const VERSION = '0.1.0'
 export interface AppDeps {
   config: Config
   stores: Stores
-  logger?: FastifyServerOptions['logger']
+  /** Where request logs go; tests leave it out and log nothing. */
+  logger?: Logger
 }
 
 /** The services the HTTP layer and the CLI share, built once over the stores. */
@@ -41,7 +43,7 @@ export function buildServices(config: Config, stores: Stores): Services {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, stores } = deps
   const app = Fastify({
-    logger: deps.logger ?? false,
+    ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : { logger: false }),
     // The documents mix letter case and trailing slashes for the same URL.
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true },
     requestIdHeader: 'x-request-id',
@@ -52,6 +54,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
   app.setValidatorCompiler(TypeBoxValidatorCompiler)
   registerErrorHandling(app)
+
+  // Responses finished while the server closes end their connection; a kept-alive one would hold
+  // the close open until the client dropped it.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close')
+  })
 
   app.decorateRequest('caller', null as unknown as Caller)
   app.addHook('onRequest', async (request, reply) => {

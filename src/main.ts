@@ -7,8 +7,7 @@ import { anonymousCaller } from './http/caller.js'
 import { JobRegistry } from './jobs/registry.js'
 import { JobRunner } from './jobs/runner.js'
 import { serviceSink } from './modules/ingest/sink.js'
-import { claimDataDir } from './store/data-dir-lock.js'
-import { closeStores, openStores, type Stores } from './store/stores.js'
+import { openOwnedStores, type Stores } from './store/stores.js'
 
 /** Job kinds every worker can run; each API family registers its handlers here as it lands. */
 export function buildJobRegistry(): JobRegistry {
@@ -39,9 +38,8 @@ async function isEmpty(stores: Stores): Promise<boolean> {
  * the server stops accepting, finishes in-flight requests, then the worker and the stores close.
  */
 export async function serve(config: Config, logger: Logger): Promise<{ url: string; stop(): Promise<void> }> {
-  const embedded = !config.databaseUrl || !config.clickhouseUrl
-  const claim = embedded ? claimDataDir(config.dataDir, { command: 'serve' }) : undefined
-  const stores = await openStores(config)
+  const owned = await openOwnedStores(config, 'serve')
+  const { stores } = owned
   try {
     if (config.demo && (await isEmpty(stores))) {
       logger.info('empty store: loading the demo data set (TALLY_DEMO=0 turns this off)')
@@ -53,7 +51,7 @@ export async function serve(config: Config, logger: Logger): Promise<{ url: stri
     const app = await buildApp({ config, stores, logger })
     const url = await app.listen({ port: config.port, host: config.host })
     const publicUrl = url.replace('0.0.0.0', '127.0.0.1')
-    claim?.update(publicUrl)
+    owned.publish(publicUrl)
     const runner = config.worker ? startJobRunner(stores, config, logger, config.workerConcurrency) : undefined
     logger.info({ url: publicUrl, docs: `${publicUrl}/docs` }, 'tally is serving')
     return {
@@ -61,13 +59,11 @@ export async function serve(config: Config, logger: Logger): Promise<{ url: stri
       async stop() {
         await app.close()
         await runner?.stop()
-        await closeStores(stores)
-        claim?.release()
+        await owned.close()
       },
     }
   } catch (error) {
-    await closeStores(stores)
-    claim?.release()
+    await owned.close()
     throw error
   }
 }

@@ -3,25 +3,16 @@ import { buildServices } from '../app.js'
 import type { Config } from '../config/config.js'
 import { anonymousCaller } from '../http/caller.js'
 import { httpSink, serviceSink, type IngestSink } from '../modules/ingest/sink.js'
-import { claimDataDir, findDataDirOwner } from '../store/data-dir-lock.js'
-import { closeStores, openStores, type Stores } from '../store/stores.js'
+import { findDataDirOwner } from '../store/data-dir-lock.js'
+import { openOwnedStores, type Stores } from '../store/stores.js'
 
-/**
- * Opens the stores for a command that works on them directly, holding the data directory so that
- * no server opens the embedded engines at the same time.
- */
+/** Runs `work` over stores opened (and owned) for its duration. */
 export async function withStores<T>(config: Config, command: string, work: (stores: Stores) => Promise<T>): Promise<T> {
-  const embedded = !config.databaseUrl || !config.clickhouseUrl
-  const claim = embedded ? claimDataDir(config.dataDir, { command }) : undefined
+  const owned = await openOwnedStores(config, command)
   try {
-    const stores = await openStores(config)
-    try {
-      return await work(stores)
-    } finally {
-      await closeStores(stores)
-    }
+    return await work(owned.stores)
   } finally {
-    claim?.release()
+    await owned.close()
   }
 }
 

@@ -89,7 +89,12 @@ export class CodingState {
       if (old === value) continue
       values[doc] = value
       const rendered = RENDERED[field]!
-      changes.push({ fieldId: this.fieldIds[field]!, field: FIELD_SPECS[field]!.name, oldValue: rendered[old]!, newValue: rendered[value]! })
+      changes.push({
+        fieldId: this.fieldIds[field]!,
+        field: FIELD_SPECS[field]!.name,
+        oldValue: rendered[old]!,
+        newValue: rendered[value]!,
+      })
     }
     return changes
   }
@@ -117,7 +122,8 @@ export function decide(ctx: DemoContext, rng: Random, ws: DemoWorkspace, doc: nu
   if (rng.chance(0.05)) return [{ field: RESPONSIVENESS, value: NEEDS_REVIEW }, ...comment]
   // A 5% error rate: first-pass mistakes that a later pass corrects (and that clear Issues).
   const responsive = rng.chance(0.95) ? truth.responsive : !truth.responsive
-  if (!responsive) return [{ field: RESPONSIVENESS, value: NOT_RESPONSIVE }, { field: ISSUES, value: CLEARED }, ...comment]
+  if (!responsive)
+    return [{ field: RESPONSIVENESS, value: NOT_RESPONSIVE }, { field: ISSUES, value: CLEARED }, ...comment]
   return [
     { field: RESPONSIVENESS, value: RESPONSIVE },
     { field: PRIVILEGE, value: truth.privilege },

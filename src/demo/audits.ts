@@ -1,5 +1,12 @@
-import { CodingState } from './audit-coding.js'
-import { INSTANCE, type PendingAudit, WorkspaceDay, pendingAudit } from './audit-review.js'
+import { type FieldChange, CodingState } from './audit-coding.js'
+import {
+  INSTANCE,
+  type PendingAudit,
+  WorkspaceDay,
+  loginAudit,
+  logoutAudit,
+  workspaceArtifact,
+} from './audit-review.js'
 import { DAY, type DemoContext, HOUR, isWeekend, iso, zoneOffset } from './context.js'
 import type { DemoUser, DemoWorkspace, Platform } from './platform.js'
 
@@ -35,7 +42,7 @@ export interface AuditEvent {
   userName: string
   executionTimeMs: number
   details: Record<string, unknown>
-  changes?: ReturnType<CodingState['apply']>
+  changes?: FieldChange[]
 }
 
 export const auditEstimate = (ctx: DemoContext): number => ctx.count(AUDITS_AT_SCALE_1)
@@ -47,9 +54,9 @@ export function* auditEvents(ctx: DemoContext, platform: Platform): Generator<Au
     workspaceId: a.workspaceId,
     timestamp: iso(Math.round(a.at)),
     action: a.action,
-    objectType: a.objectType,
-    artifactId: a.artifactId,
-    artifactName: a.artifactName,
+    objectType: a.on.type,
+    artifactId: a.on.id,
+    artifactName: a.on.name,
     userId: a.user.artifactId,
     userName: a.user.fullName,
     executionTimeMs: a.executionTimeMs,
@@ -58,7 +65,10 @@ export function* auditEvents(ctx: DemoContext, platform: Platform): Generator<Au
   for (const audit of instanceAudits(ctx, platform)) yield emit(audit)
 
   const assignments = new Assignments(ctx, platform)
-  const workProbability = Math.min(1, auditEstimate(ctx) / (AUDITS_PER_REVIEWER_DAY * assignments.totalReviewerDays()))
+  const workProbability = Math.min(
+    1,
+    auditEstimate(ctx) / (AUDITS_PER_REVIEWER_DAY * assignments.totalReviewerDays()),
+  )
   for (const ws of platform.workspaces) {
     const state = new CodingState(ws)
     for (const audit of workspaceAudits(ctx, platform, ws, assignments, workProbability)) {
@@ -145,34 +155,49 @@ class Assignments {
   }
 }
 
-/** Instance-level audits: workspaces created, administrators signing in, group membership changes. */
+/** Instance-level audits: workspaces created, then day by day administrators signing in and changing groups. */
 function* instanceAudits(ctx: DemoContext, platform: Platform): Generator<PendingAudit> {
   const admins = platform.users.filter((u) => u.role === 'admin')
   const creator = platform.users.find((u) => u.role === 'system') as DemoUser
-  const created = [...platform.workspaces].sort((a, b) => a.createdAt - b.createdAt)
-  let nextCreation = 0
+  for (const ws of [...platform.workspaces].sort((a, b) => a.createdAt - b.createdAt)) {
+    const executionTimeMs = ctx.rng('workspace creation', ws.index).int(5_000, 60_000)
+    const details = { template: ws.template }
+    yield {
+      at: ws.createdAt,
+      workspaceId: INSTANCE,
+      action: 'Create',
+      on: workspaceArtifact(ws),
+      user: creator,
+      executionTimeMs,
+      details,
+    }
+  }
   for (let d = ctx.today - 365; d <= ctx.today; d++) {
     const pending: PendingAudit[] = []
     const rng = ctx.rng('instance day', d)
-    for (; nextCreation < created.length && (created[nextCreation] as DemoWorkspace).createdAt < (d + 1) * DAY; nextCreation++) {
-      const ws = created[nextCreation] as DemoWorkspace
-      pending.push(pendingAudit(ws.createdAt, INSTANCE, 'Create', 'Workspace', ws.artifactId, ws.name, creator, rng.int(5_000, 60_000), { template: ws.template }))
-    }
     for (const admin of isWeekend(d) ? [] : admins) {
       if (!rng.chance(0.5)) continue
       const start = d * DAY - zoneOffset(admin.timeZone, d) + rng.float(8, 11) * HOUR
-      pending.push(pendingAudit(start, INSTANCE, 'Login', 'User', admin.artifactId, admin.fullName, admin, rng.int(80, 400), { authenticationMethod: 'Password' }))
+      pending.push(loginAudit(admin, start, rng))
       if (rng.chance(0.15)) {
-        const member = rng.pick(platform.users)
-        pending.push(
-          pendingAudit(start + rng.int(60_000, 3 * HOUR), INSTANCE, 'Security', 'Group', 1_015_000 + rng.int(1, 6), rng.pick(['Reviewers', 'Project Managers', 'QC Reviewers']), admin, rng.int(20, 300), {
-            change: rng.chance(0.7) ? 'User added to group' : 'User removed from group',
-            userName: member.fullName,
-          }),
-        )
+        const on = { id: 1_015_000 + rng.int(1, 6), name: rng.pick(GROUPS), type: 'Group' } as const
+        const change = rng.chance(0.7) ? 'User added to group' : 'User removed from group'
+        const details = { change, userName: rng.pick(platform.users).fullName }
+        const at = start + rng.int(60_000, 3 * HOUR)
+        pending.push({
+          at,
+          workspaceId: INSTANCE,
+          action: 'Security',
+          on,
+          user: admin,
+          executionTimeMs: rng.int(20, 300),
+          details,
+        })
       }
-      pending.push(pendingAudit(start + rng.float(4, 9) * HOUR, INSTANCE, 'Logout', 'User', admin.artifactId, admin.fullName, admin, 0, { reason: 'User' }))
+      pending.push(logoutAudit(admin, start + rng.float(4, 9) * HOUR, 'User'))
     }
     yield* drain(pending, Infinity, ctx.now)
   }
 }
+
+const GROUPS = ['Reviewers', 'Project Managers', 'QC Reviewers']

@@ -25,7 +25,8 @@ export function resolveDemoOptions(options: Partial<DemoOptions> = {}): DemoOpti
   const scale = options.scale ?? 1
   const seed = options.seed ?? DEFAULT_SEED
   const now = options.now ?? defaultNow()
-  if (!(Number.isFinite(scale) && scale > 0)) throw new RangeError(`demo scale must be a positive number, got ${scale}`)
+  if (!(Number.isFinite(scale) && scale > 0))
+    throw new RangeError(`demo scale must be a positive number, got ${scale}`)
   if (!Number.isSafeInteger(seed)) throw new RangeError(`demo seed must be an integer, got ${seed}`)
   if (Number.isNaN(now.getTime())) throw new RangeError('demo now must be a valid date')
   return { scale, seed, now }
@@ -93,7 +94,8 @@ export function zoneOffset(zone: string, day: number): number {
       offsetFormats.set(zone, format)
     }
     // Noon UTC is inside the local day for every zone from UTC-12 to UTC+12.
-    const name = format.formatToParts(day * DAY + 12 * HOUR).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT'
+    const name =
+      format.formatToParts(day * DAY + 12 * HOUR).find((p) => p.type === 'timeZoneName')?.value ?? 'GMT'
     const match = /GMT([+-])(\d{2}):(\d{2})/.exec(name)
     offset = match ? (match[1] === '-' ? -1 : 1) * (Number(match[2]) * HOUR + Number(match[3]) * MINUTE) : 0
     offsets.set(key, offset)

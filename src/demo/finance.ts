@@ -19,30 +19,84 @@ interface FinanceService {
 }
 
 const SERVICES: readonly FinanceService[] = [
-  { name: 'Data Hub Ingest', productName: 'Data Hub', productCode: 'DH-100', hostingType: 'Cloud', unit: 'GB', rate: 0.8 },
-  { name: 'Data Hub Storage', productName: 'Data Hub', productCode: 'DH-100', hostingType: 'Cloud', unit: 'GB-month', rate: 0.1 },
-  { name: 'Insight Dashboards', productName: 'Insight Analytics', productCode: 'IA-200', hostingType: 'Cloud', unit: 'hours', rate: 1.5 },
-  { name: 'Prediction Service', productName: 'Insight Analytics', productCode: 'IA-200', hostingType: 'Hybrid', unit: 'calls', rate: 0.01 },
-  { name: 'Asset Monitor Edge', productName: 'Asset Monitor', productCode: 'AM-300', hostingType: 'OnPremises', unit: 'device-days', rate: 0.2 },
-  { name: 'Process Simulation', productName: 'Process Simulation', productCode: 'PS-400', hostingType: 'Cloud', unit: 'vCPU hours', rate: 0.5 },
+  {
+    name: 'Data Hub Ingest',
+    productName: 'Data Hub',
+    productCode: 'DH-100',
+    hostingType: 'Cloud',
+    unit: 'GB',
+    rate: 0.8,
+  },
+  {
+    name: 'Data Hub Storage',
+    productName: 'Data Hub',
+    productCode: 'DH-100',
+    hostingType: 'Cloud',
+    unit: 'GB-month',
+    rate: 0.1,
+  },
+  {
+    name: 'Insight Dashboards',
+    productName: 'Insight Analytics',
+    productCode: 'IA-200',
+    hostingType: 'Cloud',
+    unit: 'hours',
+    rate: 1.5,
+  },
+  {
+    name: 'Prediction Service',
+    productName: 'Insight Analytics',
+    productCode: 'IA-200',
+    hostingType: 'Hybrid',
+    unit: 'calls',
+    rate: 0.01,
+  },
+  {
+    name: 'Asset Monitor Edge',
+    productName: 'Asset Monitor',
+    productCode: 'AM-300',
+    hostingType: 'OnPremises',
+    unit: 'device-days',
+    rate: 0.2,
+  },
+  {
+    name: 'Process Simulation',
+    productName: 'Process Simulation',
+    productCode: 'PS-400',
+    hostingType: 'Cloud',
+    unit: 'vCPU hours',
+    rate: 0.5,
+  },
 ]
 const FOLDERS = ['Operations', 'Engineering', 'Finance Analytics', 'Plant North', 'Plant South', 'R&D']
 const AGREEMENTS = ['0001', '0002', '0003']
 const RESOURCE_TYPES = ['Virtual Machine', 'Storage Account', 'Model Endpoint', 'Database'] as const
-const OPERATIONS = weightedTable([['add', 45], ['update', 40], ['delete', 15]] as const)
+const OPERATIONS = weightedTable([
+  ['add', 45],
+  ['update', 40],
+  ['delete', 15],
+] as const)
 const FUNCTIONS = ['authm', 'datam', 'usrm', 'billing', 'notify'] as const
-const CONSUMPTION = weightedTable([['Consumed', 96], ['Refunded', 3], ['Expired', 1]] as const)
+const CONSUMPTION = weightedTable([
+  ['Consumed', 96],
+  ['Refunded', 3],
+  ['Expired', 1],
+] as const)
 
 const yearBefore = (ctx: DemoContext) => ctx.now - 365 * DAY
-const quantityOf = (rng: Random, service: FinanceService) => Math.round(rng.logNormal(30 / service.rate / 10, 1) * 100) / 100
-const credits = (service: FinanceService, quantity: number) => Math.round(quantity * service.rate * 10_000) / 10_000
+const quantityOf = (rng: Random, service: FinanceService) =>
+  Math.round(rng.logNormal(30 / service.rate / 10, 1) * 100) / 100
+const credits = (service: FinanceService, quantity: number) =>
+  Math.round(quantity * service.rate * 10_000) / 10_000
 
 /** The people who use the services (e-mail addresses, as the report data filters take them). */
 function financeUsers(ctx: DemoContext): string[] {
   const rng = ctx.rng('finance users')
   const users = new Set<string>()
   for (let n = 0; users.size < ctx.count(25, 4); n++) {
-    users.add(`${rng.pick(FIRST_NAMES)}.${rng.pick(LAST_NAMES)}${n >= 2000 ? n : ''}@operator.example.com`.toLowerCase())
+    users.add(
+      `${rng.pick(FIRST_NAMES)}.${rng.pick(LAST_NAMES)}${n >= 2000 ? n : ''}@operator.example.com`.toLowerCase(),
+    )
   }
   return [...users]
 }
@@ -55,7 +109,9 @@ export function* creditTransactions(ctx: DemoContext) {
   const users = financeUsers(ctx)
   // Grants land on the first of each month, per agreement; consumption flows in between.
   const firstMonth = new Date(yearBefore(ctx))
-  const grants = Array.from({ length: 12 }, (_, m) => Date.UTC(firstMonth.getUTCFullYear(), firstMonth.getUTCMonth() + m + 1, 1))
+  const grants = Array.from({ length: 12 }, (_, m) =>
+    Date.UTC(firstMonth.getUTCFullYear(), firstMonth.getUTCMonth() + m + 1, 1),
+  )
   let nextGrant = 0
   for (const at of spread(rng, yearBefore(ctx), ctx.now, ctx.count(1400))) {
     for (; nextGrant < grants.length && (grants[nextGrant] as number) <= at; nextGrant++) {
@@ -87,7 +143,10 @@ export function* creditTransactions(ctx: DemoContext) {
       folder: rng.pick(FOLDERS),
       service: service.name,
       creditsAgreementId: rng.pick(AGREEMENTS),
-      description: type === 'Consumed' ? `${quantity} ${service.unit} of ${service.name}` : `${type} credits for ${service.name}`,
+      description:
+        type === 'Consumed'
+          ? `${quantity} ${service.unit} of ${service.name}`
+          : `${type} credits for ${service.name}`,
     }
   }
 }
@@ -99,7 +158,16 @@ export function* userUsage(ctx: DemoContext) {
   for (const at of spread(rng, yearBefore(ctx), ctx.now, ctx.count(2000))) {
     const service = rng.pick(SERVICES)
     const quantity = quantityOf(rng, service)
-    yield { id: nextId(), timestamp: iso(at), user: rng.pick(users), folder: rng.pick(FOLDERS), service: service.name, quantity, unit: service.unit, credits: credits(service, quantity) }
+    yield {
+      id: nextId(),
+      timestamp: iso(at),
+      user: rng.pick(users),
+      folder: rng.pick(FOLDERS),
+      service: service.name,
+      quantity,
+      unit: service.unit,
+      credits: credits(service, quantity),
+    }
   }
 }
 
@@ -108,8 +176,16 @@ export function* serviceUsage(ctx: DemoContext) {
   const rng = ctx.rng('service-usage')
   for (const at of spread(rng, yearBefore(ctx), ctx.now, ctx.count(1000))) {
     const service = rng.pick(SERVICES)
-    const quantity = quantityOf(rng, service) * 10
-    yield { id: nextId(), timestamp: iso(at), folder: rng.pick(FOLDERS), service: service.name, quantity, unit: service.unit, credits: credits(service, quantity) }
+    const quantity = Math.round(quantityOf(rng, service) * 1000) / 100
+    yield {
+      id: nextId(),
+      timestamp: iso(at),
+      folder: rng.pick(FOLDERS),
+      service: service.name,
+      quantity,
+      unit: service.unit,
+      credits: credits(service, quantity),
+    }
   }
 }
 
@@ -118,7 +194,13 @@ export function* resourceUsage(ctx: DemoContext) {
   const rng = ctx.rng('resource-usage')
   const resources = Array.from({ length: ctx.count(20, 4) }, (_, i) => {
     const type = rng.pick(RESOURCE_TYPES)
-    return { id: `RES-${String(i + 1).padStart(3, '0')}`, type, name: `${type} ${rng.hex(6)}`, service: rng.pick(SERVICES), folder: rng.pick(FOLDERS) }
+    return {
+      id: `RES-${String(i + 1).padStart(3, '0')}`,
+      type,
+      name: `${type} ${rng.hex(6)}`,
+      service: rng.pick(SERVICES),
+      folder: rng.pick(FOLDERS),
+    }
   })
   for (const at of spread(rng, yearBefore(ctx), ctx.now, ctx.count(1200))) {
     const resource = rng.pick(resources)
@@ -145,7 +227,8 @@ export function* serviceAudits(ctx: DemoContext) {
   for (const at of spread(rng, yearBefore(ctx), ctx.now, ctx.count(800))) {
     const operation = rng.weighted(OPERATIONS)
     const fn = rng.pick(FUNCTIONS)
-    const target = fn === 'authm' ? `role:${rng.pick(['Viewer', 'Contributor', 'Administrator'])}` : `${fn}/${rng.hex(8)}`
+    const target =
+      fn === 'authm' ? `role:${rng.pick(['Viewer', 'Contributor', 'Administrator'])}` : `${fn}/${rng.hex(8)}`
     yield {
       id: nextId(),
       timestamp: iso(at),

@@ -1,10 +1,31 @@
 import { auditEstimate, auditEvents } from './audits.js'
 import { DemoContext, type DemoOptions, resolveDemoOptions } from './context.js'
-import { creditTransactionEstimate, creditTransactions, resourceUsage, serviceAudits, serviceUsage, userUsage } from './finance.js'
+import {
+  creditTransactionEstimate,
+  creditTransactions,
+  resourceUsage,
+  serviceAudits,
+  serviceUsage,
+  userUsage,
+} from './finance.js'
 import { buildIntegrations, integrationItems, syncActivity, userObservations } from './integration.js'
-import { buildPlatform, documentItems, documentTotal, fieldItems, userItems, workspaceItems } from './platform.js'
+import {
+  buildPlatform,
+  documentItems,
+  documentTotal,
+  fieldItems,
+  userItems,
+  workspaceItems,
+} from './platform.js'
 import { PRODUCTS, clientCount } from './usage-clients.js'
-import { clientItems, customEvents, exceptionEvents, productItems, sessionEvents, trackedEvents } from './usage.js'
+import {
+  clientItems,
+  customEvents,
+  exceptionEvents,
+  productItems,
+  sessionEvents,
+  trackedEvents,
+} from './usage.js'
 
 export { type DemoOptions, defaultNow, DEFAULT_SEED } from './context.js'
 
@@ -40,13 +61,19 @@ export interface GenerateDemoOptions extends Partial<DemoOptions> {
 export function generateDemo(options: GenerateDemoOptions = {}): DemoPlan {
   const resolved = resolveDemoOptions(options)
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE
-  if (!(Number.isInteger(batchSize) && batchSize > 0)) throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`)
+  if (!(Number.isInteger(batchSize) && batchSize > 0))
+    throw new RangeError(`batchSize must be a positive integer, got ${batchSize}`)
   const ctx = new DemoContext(resolved)
   const platform = buildPlatform(ctx)
   const integrations = buildIntegrations(ctx)
   const clients = PRODUCTS.reduce((sum, p) => sum + clientCount(ctx, p), 0)
 
-  const step = (target: DemoStep['target'], name: string, expected: number, items: () => Iterable<object>): DemoStep => ({
+  const step = (
+    target: DemoStep['target'],
+    name: string,
+    expected: number,
+    items: () => Iterable<object>,
+  ): DemoStep => ({
     target,
     name,
     expected,
@@ -54,7 +81,8 @@ export function generateDemo(options: GenerateDemoOptions = {}): DemoPlan {
   })
   const entities = (name: string, items: () => object[]) => step('entities', name, items().length, items)
   // Expected volumes follow the models' averages (sessions per client, events per session, …).
-  const events = (name: string, expected: number, items: () => Iterable<object>) => step('events', name, expected, items)
+  const events = (name: string, expected: number, items: () => Iterable<object>) =>
+    step('events', name, expected, items)
 
   return {
     options: resolved,

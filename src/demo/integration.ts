@@ -17,10 +17,26 @@ interface SystemSpec {
 }
 
 const SYSTEMS: Record<string, SystemSpec> = {
-  Jira: { entityTypes: ['Bug', 'Story', 'Epic', 'Task'], projects: ['PLAT', 'MOBILE', 'WEB', 'OPS', 'DATA'], entityId: (rng, p) => `${p}-${rng.int(1, 9999)}` },
-  'Azure DevOps': { entityTypes: ['Bug', 'User Story', 'Feature', 'Task'], projects: ['Platform', 'Mobile App', 'Web Portal', 'Operations'], entityId: (rng) => String(rng.int(1000, 99_999)) },
-  ServiceNow: { entityTypes: ['Incident', 'Problem', 'Change Request'], projects: ['IT Service Desk', 'Change Management'], entityId: (rng) => `INC${String(rng.int(1, 9_999_999)).padStart(7, '0')}` },
-  Salesforce: { entityTypes: ['Case', 'Opportunity', 'Account'], projects: ['Support Cloud', 'Sales Cloud'], entityId: (rng) => `500${rng.hex(12)}` },
+  Jira: {
+    entityTypes: ['Bug', 'Story', 'Epic', 'Task'],
+    projects: ['PLAT', 'MOBILE', 'WEB', 'OPS', 'DATA'],
+    entityId: (rng, p) => `${p}-${rng.int(1, 9999)}`,
+  },
+  'Azure DevOps': {
+    entityTypes: ['Bug', 'User Story', 'Feature', 'Task'],
+    projects: ['Platform', 'Mobile App', 'Web Portal', 'Operations'],
+    entityId: (rng) => String(rng.int(1000, 99_999)),
+  },
+  ServiceNow: {
+    entityTypes: ['Incident', 'Problem', 'Change Request'],
+    projects: ['IT Service Desk', 'Change Management'],
+    entityId: (rng) => `INC${String(rng.int(1, 9_999_999)).padStart(7, '0')}`,
+  },
+  Salesforce: {
+    entityTypes: ['Case', 'Opportunity', 'Account'],
+    projects: ['Support Cloud', 'Sales Cloud'],
+    entityId: (rng) => `500${rng.hex(12)}`,
+  },
 }
 const PAIRS: readonly (readonly [string, string])[] = [
   ['Jira', 'Azure DevOps'],
@@ -30,7 +46,9 @@ const PAIRS: readonly (readonly [string, string])[] = [
   ['Jira', 'Salesforce'],
 ]
 const SYSTEM_NAMES = Object.keys(SYSTEMS)
-const INTERACTIONS = weightedTable(INTERACTION_TYPES.map((t, i) => [t, [25, 10, 20, 15, 30][i] ?? 10] as const))
+const INTERACTIONS = weightedTable(
+  INTERACTION_TYPES.map((t, i) => [t, [25, 10, 20, 15, 30][i] ?? 10] as const),
+)
 
 interface DemoIntegration {
   integrationId: string
@@ -93,8 +111,12 @@ export function* syncActivity(ctx: DemoContext, integrations: readonly DemoInteg
     const count = Math.max(1, Math.round((ctx.count(3000) * (weights[index] as number)) / totalWeight))
     for (const at of spread(rng, from, to, count)) {
       const forward = rng.chance(0.6)
-      const [sourceSystem, targetSystem] = forward ? [integration.system1, integration.system2] : [integration.system2, integration.system1]
-      const [sourceProject, targetProject] = forward ? [integration.project1, integration.project2] : [integration.project2, integration.project1]
+      const [sourceSystem, targetSystem] = forward
+        ? [integration.system1, integration.system2]
+        : [integration.system2, integration.system1]
+      const [sourceProject, targetProject] = forward
+        ? [integration.project1, integration.project2]
+        : [integration.project2, integration.project1]
       yield {
         id: nextId(),
         timestamp: iso(at),
@@ -113,11 +135,15 @@ export function* syncActivity(ctx: DemoContext, integrations: readonly DemoInteg
 
 /** Which identifiers a system exposes for a person: the four identity rules of the export, in order. */
 type Identity = 'usernameAndEmail' | 'emailOnly' | 'displayNameOnly' | 'usernameOnly'
-const IDENTITIES = weightedTable<Identity>([['usernameAndEmail', 60], ['emailOnly', 15], ['displayNameOnly', 15], ['usernameOnly', 10]])
+const IDENTITIES = weightedTable<Identity>([
+  ['usernameAndEmail', 60],
+  ['emailOnly', 15],
+  ['displayNameOnly', 15],
+  ['usernameOnly', 10],
+])
 
 interface Person {
-  first: string
-  last: string
+  displayName: string
   email: string
   /** Usernames differ between systems for some people (same e-mail: the export's duplicates). */
   usernames: Record<string, string>
@@ -133,12 +159,26 @@ function buildPeople(ctx: DemoContext): Person[] {
     const last = rng.pick(LAST_NAMES)
     const local = `${first}.${last}${n}`.toLowerCase()
     const variants = [local, `${first[0]}${last}${n}`.toLowerCase(), `${last}${first[0]}${n}`.toLowerCase()]
-    const usernames = Object.fromEntries(SYSTEM_NAMES.map((s, i) => [s, variesUsername ? (variants[i % variants.length] as string) : local]))
-    return { first, last, email: `${local}@corp.example.com`, usernames, isServiceAccount: false, ...(identity ? { identity } : {}) }
+    const usernames = Object.fromEntries(
+      SYSTEM_NAMES.map((s, i) => [s, variesUsername ? (variants[i % variants.length] as string) : local]),
+    )
+    return {
+      displayName: `${first} ${last}`,
+      email: `${local}@corp.example.com`,
+      usernames,
+      isServiceAccount: false,
+      ...(identity ? { identity } : {}),
+    }
   }
-  const services = ['svc-sync', 'svc-integration', 'svc-automation'].slice(0, ctx.count(3, 2)).map(
-    (name): Person => ({ first: 'Service', last: name, email: `${name}@corp.example.com`, usernames: Object.fromEntries(SYSTEM_NAMES.map((s) => [s, name])), isServiceAccount: true, identity: 'usernameAndEmail' }),
-  )
+  const services = ['svc-sync', 'svc-integration', 'svc-automation']
+    .slice(0, ctx.count(3, 2))
+    .map((name): Person => ({
+      displayName: `Service Account (${name})`,
+      email: `${name}@corp.example.com`,
+      usernames: Object.fromEntries(SYSTEM_NAMES.map((s) => [s, name])),
+      isServiceAccount: true,
+      identity: 'usernameAndEmail',
+    }))
   return [
     // The first five cover a duplicate and each identity rule at any scale.
     person(0, 'usernameAndEmail', true),
@@ -155,7 +195,7 @@ function observe(ctx: DemoContext, person: Person, personIndex: number, system: 
   // Drawn per (person, system), so a person always shows the same identifiers in one system.
   const identity = person.identity ?? ctx.rng('identity', personIndex, system).weighted(IDENTITIES)
   const username = person.usernames[system] as string
-  const displayName = `${person.first} ${person.last}`
+  const displayName = person.displayName
   switch (identity) {
     case 'usernameAndEmail':
       return { email: person.email, username, displayName }
@@ -189,7 +229,7 @@ export function* userObservations(ctx: DemoContext, integrations: readonly DemoI
   const covering = people.filter((p) => p.identity !== undefined).length
   for (let p = 0; p < covering; p++) {
     const integration = active[p % active.length] as DemoIntegration
-    const at = ctx.now - rng.int(1, 150) * DAY
+    const at = ctx.now - rng.int(DAY, 150 * DAY)
     yield observation(at, p, integration, integration.system1)
     yield observation(at + 60_000, p, integration, integration.system2)
   }
@@ -198,6 +238,11 @@ export function* userObservations(ctx: DemoContext, integrations: readonly DemoI
     const candidate = rng.pick(integrations)
     const window = syncWindow(ctx, candidate)
     const integration = window.from <= at && at <= window.to ? candidate : rng.pick(active)
-    yield observation(at, rng.int(0, people.length - 1), integration, rng.chance(0.5) ? integration.system1 : integration.system2)
+    yield observation(
+      at,
+      rng.int(0, people.length - 1),
+      integration,
+      rng.chance(0.5) ? integration.system1 : integration.system2,
+    )
   }
 }

@@ -39,11 +39,14 @@ export async function loadDemo(
     onProgress?.({ stream: step.name, done, total: step.expected })
     const send = async (batch: object[], offset: number): Promise<void> => {
       const result =
-        step.target === 'entities' ? await sink.upsertEntities(step.name, batch) : await sink.sendEvents(step.name, batch)
+        step.target === 'entities'
+          ? await sink.upsertEntities(step.name, batch)
+          : await sink.sendEvents(step.name, batch)
       count.accepted += result.accepted
       count.duplicates += result.duplicates
       count.rejected += result.rejectedCount
-      if (result.rejectedCount > 0) throw rejectionError(step.name, batch, offset, result.rejected, result.rejectedCount)
+      if (result.rejectedCount > 0)
+        throw rejectionError(step.name, batch, offset, result.rejected, result.rejectedCount)
       done += batch.length
       onProgress?.({ stream: step.name, done, total: Math.max(done, step.expected) })
     }
@@ -79,10 +82,18 @@ async function inWindow(
   }
 }
 
-function rejectionError(stream: string, batch: object[], offset: number, rejected: Rejection[], rejectedCount: number): Error {
+function rejectionError(
+  stream: string,
+  batch: object[],
+  offset: number,
+  rejected: Rejection[],
+  rejectedCount: number,
+): Error {
   const listed = rejected.slice(0, LISTED_REJECTIONS).map((r) => {
     const item = JSON.stringify(batch[r.line - 1]).slice(0, 300)
     return `  item ${offset + r.line}: ${r.error}\n    ${item}`
   })
-  return new Error(`the demo data set has ${rejectedCount} invalid ${stream} item(s) in one batch (a generator bug):\n${listed.join('\n')}`)
+  return new Error(
+    `the demo data set has ${rejectedCount} invalid ${stream} item(s) in one batch (a generator bug):\n${listed.join('\n')}`,
+  )
 }

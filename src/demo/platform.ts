@@ -29,9 +29,24 @@ export interface FieldSpec {
 
 /** The coding layout of every demo workspace (the fields the reviewer-choices report reads). */
 export const FIELD_SPECS: readonly FieldSpec[] = [
-  { key: 'responsiveness', name: 'Responsiveness', fieldType: 'SingleChoice', choices: ['Responsive', 'Not Responsive', 'Needs Further Review'] },
-  { key: 'privilege', name: 'Privilege', fieldType: 'SingleChoice', choices: ['Not Privileged', 'Privileged', 'Partially Privileged'] },
-  { key: 'issues', name: 'Issues', fieldType: 'MultipleChoice', choices: ['Contract Breach', 'Pricing', 'Personnel', 'Regulatory', 'Damages'] },
+  {
+    key: 'responsiveness',
+    name: 'Responsiveness',
+    fieldType: 'SingleChoice',
+    choices: ['Responsive', 'Not Responsive', 'Needs Further Review'],
+  },
+  {
+    key: 'privilege',
+    name: 'Privilege',
+    fieldType: 'SingleChoice',
+    choices: ['Not Privileged', 'Privileged', 'Partially Privileged'],
+  },
+  {
+    key: 'issues',
+    name: 'Issues',
+    fieldType: 'MultipleChoice',
+    choices: ['Contract Breach', 'Pricing', 'Personnel', 'Regulatory', 'Damages'],
+  },
   { key: 'hot', name: 'Hot Document', fieldType: 'YesNo', choices: [] },
   { key: 'comments', name: 'Reviewer Comments', fieldType: 'LongText', choices: [] },
   { key: 'extractedText', name: 'Extracted Text', fieldType: 'LongText', choices: [] },
@@ -85,7 +100,8 @@ export const choiceId = (ws: DemoWorkspace, field: number, choice: number): numb
   CHOICE_IDS + ws.index * 1000 + field * 100 + choice
 export const documentId = (ws: DemoWorkspace, doc: number): number =>
   DOCUMENT_IDS + ws.index * DOCUMENTS_PER_WORKSPACE_RANGE + doc + 1
-export const controlNumber = (ws: DemoWorkspace, doc: number): string => ws.prefix + String(doc + 1).padStart(7, '0')
+export const controlNumber = (ws: DemoWorkspace, doc: number): string =>
+  ws.prefix + String(doc + 1).padStart(7, '0')
 
 export function buildPlatform(ctx: DemoContext): Platform {
   const workspaces = buildWorkspaces(ctx)
@@ -106,7 +122,10 @@ function buildWorkspaces(ctx: DemoContext): DemoWorkspace[] {
     const plaintiff = rng.pick(COMPANIES)
     const defendant = rng.pick(COMPANIES.filter((c) => c !== plaintiff))
     const kind = rng.pick(MATTER_KINDS)
-    const caption = kind.endsWith('Litigation') || kind.endsWith('Dispute') ? `${plaintiff} v. ${defendant}` : `In re ${plaintiff} ${kind}`
+    const caption =
+      kind.endsWith('Litigation') || kind.endsWith('Dispute')
+        ? `${plaintiff} v. ${defendant}`
+        : `In re ${plaintiff} ${kind}`
     // Most review phases are still running, so "the last 6 months" holds most of the activity.
     const ongoing = index % 3 !== 1
     const reviewLastDay = ongoing ? ctx.today : ctx.today - rng.int(60, 200)
@@ -130,7 +149,10 @@ function buildWorkspaces(ctx: DemoContext): DemoWorkspace[] {
 }
 
 function prefixFor(company: string, used: Set<string>): string {
-  const base = company.replace(/[^A-Za-z]/g, '').slice(0, 4).toUpperCase()
+  const base = company
+    .replace(/[^A-Za-z]/g, '')
+    .slice(0, 4)
+    .toUpperCase()
   return unique(base, used, (n) => `${base}${n + 2}_`)
 }
 
@@ -155,7 +177,7 @@ function buildUsers(ctx: DemoContext, workspaces: DemoWorkspace[]): DemoUser[] {
     return {
       artifactId: nextId++,
       fullName: `${last}, ${first}`,
-      email: `${first}.${last}@${domain}`.toLowerCase(),
+      email: `${first}.${last}`.toLowerCase().replace(/[^a-z0-9.]/g, '') + `@${domain}`,
       role,
       isSystemAdmin,
       reviews: role === 'reviewer',
@@ -164,16 +186,35 @@ function buildUsers(ctx: DemoContext, workspaces: DemoWorkspace[]): DemoUser[] {
     }
   }
   const system = (artifactId: number, fullName: string, email: string): DemoUser => ({
-    artifactId, fullName, email, role: 'system', isSystemAdmin: true, reviews: false, timeZone: 'UTC', workspaceIndexes: all,
+    artifactId,
+    fullName,
+    email,
+    role: 'system',
+    isSystemAdmin: true,
+    reviews: false,
+    timeZone: 'UTC',
+    workspaceIndexes: all,
   })
 
-  const admins = Array.from({ length: ctx.count(3, 1) }, () => person('admin', STAFF_DOMAIN, rng.pick(STAFF_TIME_ZONES), all))
+  const admins = Array.from({ length: ctx.count(3, 1) }, () =>
+    person('admin', STAFF_DOMAIN, rng.pick(STAFF_TIME_ZONES), all),
+  )
   ;(admins[0] as DemoUser).reviews = true
   const managers = Array.from({ length: ctx.count(5, 1) }, (_, i) =>
-    person('manager', STAFF_DOMAIN, rng.pick(STAFF_TIME_ZONES), accessTo(rng, workspaces.length, i, rng.int(2, 4))),
+    person(
+      'manager',
+      STAFF_DOMAIN,
+      rng.pick(STAFF_TIME_ZONES),
+      accessTo(rng, workspaces.length, i, rng.int(2, 4)),
+    ),
   )
   const reviewers = Array.from({ length: ctx.count(30, 3) }, (_, i) =>
-    person('reviewer', rng.pick(REVIEW_FIRMS), rng.weighted(REVIEWER_TIME_ZONES), accessTo(rng, workspaces.length, i, rng.pick([1, 1, 1, 2, 2, 3]))),
+    person(
+      'reviewer',
+      rng.pick(REVIEW_FIRMS),
+      rng.weighted(REVIEWER_TIME_ZONES),
+      accessTo(rng, workspaces.length, i, rng.pick([1, 1, 1, 2, 2, 3])),
+    ),
   )
   return [
     system(9, 'Admin, Relativity', 'relativity.admin@example.com'),
@@ -187,7 +228,10 @@ function buildUsers(ctx: DemoContext, workspaces: DemoWorkspace[]): DemoUser[] {
 /** Workspace `i mod count` first (so every workspace has people), then random others. */
 function accessTo(rng: Random, count: number, i: number, wanted: number): number[] {
   const primary = i % count
-  const others = rng.sample(Array.from({ length: count }, (_, w) => w).filter((w) => w !== primary), wanted - 1)
+  const others = rng.sample(
+    Array.from({ length: count }, (_, w) => w).filter((w) => w !== primary),
+    wanted - 1,
+  )
   return [primary, ...others].sort((a, b) => a - b)
 }
 
@@ -198,7 +242,8 @@ function* uniqueNames(rng: Random): Generator<[string, string]> {
     const last = rng.pick(LAST_NAMES)
     let name = `${first}/${last}`
     // Past a few thousand people the pairs run out; a middle initial keeps names unique at any scale.
-    for (let n = 0; seen.has(name); n++) name = `${first} ${String.fromCharCode(65 + (n % 26))}${n >= 26 ? n : ''}/${last}`
+    for (let n = 0; seen.has(name); n++)
+      name = `${first} ${String.fromCharCode(65 + (n % 26))}${n >= 26 ? n : ''}/${last}`
     seen.add(name)
     const [f, l] = name.split('/') as [string, string]
     yield [f, l]
@@ -234,7 +279,9 @@ export const fieldItems = (p: Platform) =>
       workspaceId: ws.artifactId,
       name: spec.name,
       fieldType: spec.fieldType,
-      ...(spec.choices.length > 0 ? { choices: spec.choices.map((name, c) => ({ artifactId: choiceId(ws, f, c), name })) } : {}),
+      ...(spec.choices.length > 0
+        ? { choices: spec.choices.map((name, c) => ({ artifactId: choiceId(ws, f, c), name })) }
+        : {}),
     })),
   )
 
@@ -244,10 +291,18 @@ export function* documentItems(ctx: DemoContext, p: Platform) {
     const rng = ctx.rng('documents', ws.index)
     for (let doc = 0; doc < ws.documentCount; doc++) {
       // About 4% are images or containers without text.
-      const extractedTextBytes = rng.chance(0.04) ? 0 : Math.min(50_000_000, Math.round(rng.logNormal(12_000, 1.2)))
-      yield { artifactId: documentId(ws, doc), workspaceId: ws.artifactId, controlNumber: controlNumber(ws, doc), extractedTextBytes }
+      const extractedTextBytes = rng.chance(0.04)
+        ? 0
+        : Math.min(50_000_000, Math.round(rng.logNormal(12_000, 1.2)))
+      yield {
+        artifactId: documentId(ws, doc),
+        workspaceId: ws.artifactId,
+        controlNumber: controlNumber(ws, doc),
+        extractedTextBytes,
+      }
     }
   }
 }
 
-export const documentTotal = (p: Platform): number => p.workspaces.reduce((sum, w) => sum + w.documentCount, 0)
+export const documentTotal = (p: Platform): number =>
+  p.workspaces.reduce((sum, w) => sum + w.documentCount, 0)

@@ -22,13 +22,25 @@ export const PRODUCTS: readonly DemoProduct[] = [
     productId: 4711,
     name: 'Lexicon Review Desktop',
     share: 0.65,
-    releases: [['5.0.0', 540], ['5.1.0', 330], ['5.1.2', 270], ['5.2.0', 180], ['5.3.0', 90], ['5.3.1', 30]],
+    releases: [
+      ['5.0.0', 540],
+      ['5.1.0', 330],
+      ['5.1.2', 270],
+      ['5.2.0', 180],
+      ['5.3.0', 90],
+      ['5.3.1', 30],
+    ],
   },
   {
     productId: 4712,
     name: 'Lexicon Capture',
     share: 0.35,
-    releases: [['2.4.0', 400], ['2.5.0', 250], ['3.0.0', 120], ['3.0.2', 45]],
+    releases: [
+      ['2.4.0', 400],
+      ['2.5.0', 250],
+      ['3.0.0', 120],
+      ['3.0.2', 45],
+    ],
   },
 ]
 
@@ -42,9 +54,21 @@ const LIFETIMES = weightedTable([
   [{ kind: 'medium', minDays: 61, maxDays: 180, activity: 0.3 }, 15],
   [{ kind: 'core', minDays: Infinity, maxDays: Infinity, activity: 0.28 }, 25],
 ] as const)
-const SESSIONS_PER_ACTIVE_DAY = weightedTable([[1, 70], [2, 22], [3, 8]] as const)
-const EDITIONS = weightedTable([['Standard', 50], ['Professional', 35], ['Enterprise', 15]] as const)
-const PAID_LICENSES = weightedTable([['Subscription', 65], ['Perpetual', 25], ['Academic', 10]] as const)
+const SESSIONS_PER_ACTIVE_DAY = weightedTable([
+  [1, 70],
+  [2, 22],
+  [3, 8],
+] as const)
+const EDITIONS = weightedTable([
+  ['Standard', 50],
+  ['Professional', 35],
+  ['Enterprise', 15],
+] as const)
+const PAID_LICENSES = weightedTable([
+  ['Subscription', 65],
+  ['Perpetual', 25],
+  ['Academic', 10],
+] as const)
 const COUNTRY_TABLE = weightedTable(COUNTRIES.map((c) => [c, c.weight] as const))
 /** Enterprise installations share site license keys, as in a license key registry. */
 const SITE_LICENSES_AT_SCALE_1 = 40
@@ -83,7 +107,8 @@ export interface DemoSession {
   endedAt: number
 }
 
-export const clientCount = (ctx: DemoContext, product: DemoProduct): number => ctx.count(3000 * product.share, 5)
+export const clientCount = (ctx: DemoContext, product: DemoProduct): number =>
+  ctx.count(3000 * product.share, 5)
 
 export function clientProfile(ctx: DemoContext, product: DemoProduct, index: number): ClientProfile {
   const rng = ctx.rng('client', product.productId, index)
@@ -91,7 +116,10 @@ export function clientProfile(ctx: DemoContext, product: DemoProduct, index: num
   const installedAt = Math.round(ctx.now - (1 - Math.sqrt(rng.next())) * 365 * DAY)
   const installDay = Math.floor(installedAt / DAY)
   const lifetime = rng.weighted(LIFETIMES)
-  const lastDay = Math.min(ctx.today, lifetime.kind === 'core' ? ctx.today : installDay + rng.int(lifetime.minDays, lifetime.maxDays))
+  const lastDay = Math.min(
+    ctx.today,
+    lifetime.kind === 'core' ? ctx.today : installDay + rng.int(lifetime.minDays, lifetime.maxDays),
+  )
   const place = rng.weighted(COUNTRY_TABLE)
   const edition = rng.weighted(EDITIONS)
   const trial = lifetime.kind === 'trial' ? rng.chance(0.7) : rng.chance(0.05)
@@ -117,7 +145,11 @@ export function clientProfile(ctx: DemoContext, product: DemoProduct, index: num
       country: place.country,
       region: rng.pick(place.regions),
       installedAt: iso(installedAt),
-      properties: { architecture: rng.chance(0.9) ? 'x64' : 'arm64', ramGb: String(rng.pick([8, 16, 16, 32, 64])), screen: rng.pick(['1920x1080', '2560x1440', '3840x2160', '1366x768']) },
+      properties: {
+        architecture: rng.chance(0.9) ? 'x64' : 'arm64',
+        ramGb: String(rng.pick([8, 16, 16, 32, 64])),
+        screen: rng.pick(['1920x1080', '2560x1440', '3840x2160', '1366x768']),
+      },
     },
   }
 }
@@ -130,7 +162,10 @@ function versionAt(product: DemoProduct, ctx: DemoContext, day: number): string 
 }
 
 function licenseKey(ctx: DemoContext, product: DemoProduct, rng: Random, edition: string): string {
-  const key = edition === 'Enterprise' ? ctx.rng('site license', product.productId, rng.int(1, ctx.count(SITE_LICENSES_AT_SCALE_1))).hex(20) : rng.hex(20)
+  const key =
+    edition === 'Enterprise'
+      ? ctx.rng('site license', product.productId, rng.int(1, ctx.count(SITE_LICENSES_AT_SCALE_1))).hex(20)
+      : rng.hex(20)
   return key.toUpperCase().match(/.{5}/g)!.join('-')
 }
 
@@ -145,7 +180,9 @@ export function* clientSessions(ctx: DemoContext, client: ClientProfile): Genera
     cursor = Math.max(cursor, localMidnight + Math.min(22, Math.max(6, rng.normal(12, 3))) * HOUR)
     for (let n = first ? 1 : rng.weighted(SESSIONS_PER_ACTIVE_DAY); n > 0; n--) {
       const startedAt = Math.round(cursor)
-      const endedAt = Math.round(startedAt + Math.min(10 * HOUR, Math.max(30_000, rng.logNormal(20 * MINUTE, 1.1))))
+      const endedAt = Math.round(
+        startedAt + Math.min(10 * HOUR, Math.max(30_000, rng.logNormal(20 * MINUTE, 1.1))),
+      )
       if (endedAt > ctx.now) return
       yield { sessionId: rng.hex(16), startedAt, endedAt }
       cursor = endedAt + rng.float(10, 180) * MINUTE

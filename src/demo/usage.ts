@@ -1,6 +1,12 @@
 import { type DemoContext, iso } from './context.js'
 import { type Random, weightedTable } from './random.js'
-import { type ClientProfile, type DemoSession, PRODUCTS, allClients, clientSessions } from './usage-clients.js'
+import {
+  type ClientProfile,
+  type DemoSession,
+  PRODUCTS,
+  allClients,
+  clientSessions,
+} from './usage-clients.js'
 
 /**
  * The usage intelligence streams: sessions, tracked events, custom events and exceptions of every
@@ -28,7 +34,9 @@ function* perSession<T>(
 /** `count` instants spread over the session, in order. */
 function instantsIn(rng: Random, session: DemoSession, count: number): number[] {
   const length = session.endedAt - session.startedAt
-  return Array.from({ length: count }, () => session.startedAt + Math.floor(rng.next() * length)).sort((a, b) => a - b)
+  return Array.from({ length: count }, () => session.startedAt + Math.floor(rng.next() * length)).sort(
+    (a, b) => a - b,
+  )
 }
 
 const source = (client: ClientProfile, session: DemoSession) => ({
@@ -40,7 +48,12 @@ const source = (client: ClientProfile, session: DemoSession) => ({
 export function sessionEvents(ctx: DemoContext) {
   const nextId = ctx.eventIds('usage-sessions')
   return perSession(ctx, 'usage-sessions', (_rng, client, session) => [
-    { id: nextId(), ...source(client, session), startedAt: iso(session.startedAt), endedAt: iso(session.endedAt) },
+    {
+      id: nextId(),
+      ...source(client, session),
+      startedAt: iso(session.startedAt),
+      endedAt: iso(session.endedAt),
+    },
   ])
 }
 
@@ -64,23 +77,54 @@ const TRACKED_EVENTS: Record<number, ReturnType<typeof weightedTable<EventSpec>>
   ]),
 }
 /** Events a session carries: usually a few, sometimes none, now and then a burst. */
-const EVENTS_PER_SESSION = weightedTable([[0, 15], [1, 25], [2, 25], [3, 15], [4, 10], [6, 6], [10, 4]] as const)
+const EVENTS_PER_SESSION = weightedTable([
+  [0, 15],
+  [1, 25],
+  [2, 25],
+  [3, 15],
+  [4, 10],
+  [6, 6],
+  [10, 4],
+] as const)
 
 export function trackedEvents(ctx: DemoContext) {
   const nextId = ctx.eventIds('usage-events')
   return perSession(ctx, 'usage-events', (rng, client, session) =>
     instantsIn(rng, session, rng.weighted(EVENTS_PER_SESSION)).map((at) => {
       const [category, name, value] = rng.weighted(TRACKED_EVENTS[client.product.productId]!)
-      return { id: nextId(), ...source(client, session), timestamp: iso(at), category, name, ...(value ? { value: value(rng) } : {}) }
+      return {
+        id: nextId(),
+        ...source(client, session),
+        timestamp: iso(at),
+        category,
+        name,
+        ...(value ? { value: value(rng) } : {}),
+      }
     }),
   )
 }
 
 const CUSTOM_EVENTS: readonly [string, (rng: Random) => Record<string, string | number | boolean>][] = [
-  ['ProjectOpened', (rng) => ({ source: rng.pick(['Recent', 'Browse', 'Link']), documentCount: rng.int(1, 250_000) })],
-  ['FeatureUsed', (rng) => ({ feature: rng.pick(['Redaction', 'Batch Print', 'Translation', 'Near-Dupe Compare']), durationMs: rng.int(200, 120_000) })],
+  [
+    'ProjectOpened',
+    (rng) => ({ source: rng.pick(['Recent', 'Browse', 'Link']), documentCount: rng.int(1, 250_000) }),
+  ],
+  [
+    'FeatureUsed',
+    (rng) => ({
+      feature: rng.pick(['Redaction', 'Batch Print', 'Translation', 'Near-Dupe Compare']),
+      durationMs: rng.int(200, 120_000),
+    }),
+  ],
   ['LicenseActivated', (rng) => ({ method: rng.pick(['Online', 'Offline']), success: rng.chance(0.95) })],
-  ['ImportCompleted', (rng) => ({ format: rng.pick(['PDF', 'MSG', 'DOCX', 'TIFF']), files: rng.int(1, 2000), failed: rng.chance(0.1) })],
+  [
+    'ImportCompleted',
+    (rng) => ({
+      format: rng.pick(['PDF', 'MSG', 'DOCX', 'TIFF']),
+      files: rng.int(1, 2000),
+      failed: rng.chance(0.1),
+    }),
+  ],
 ]
 
 export function customEvents(ctx: DemoContext) {
@@ -94,11 +138,31 @@ export function customEvents(ctx: DemoContext) {
 }
 
 const EXCEPTIONS: readonly [string, string, string][] = [
-  ['System.NullReferenceException', 'Object reference not set to an instance of an object.', 'Lexicon.Review.Viewer.RenderPage(Int32 page)'],
-  ['System.IO.IOException', 'The process cannot access the file because it is being used by another process.', 'Lexicon.Storage.Cache.Write(String path)'],
-  ['System.TimeoutException', 'The operation has timed out after 00:01:40.', 'Lexicon.Api.Client.SendAsync(Request request)'],
-  ['System.OutOfMemoryException', 'Insufficient memory to continue the execution of the program.', 'Lexicon.Imaging.Tiff.Decode(Stream input)'],
-  ['System.UnauthorizedAccessException', 'Access to the path is denied.', 'Lexicon.Export.PdfWriter.Save(String path)'],
+  [
+    'System.NullReferenceException',
+    'Object reference not set to an instance of an object.',
+    'Lexicon.Review.Viewer.RenderPage(Int32 page)',
+  ],
+  [
+    'System.IO.IOException',
+    'The process cannot access the file because it is being used by another process.',
+    'Lexicon.Storage.Cache.Write(String path)',
+  ],
+  [
+    'System.TimeoutException',
+    'The operation has timed out after 00:01:40.',
+    'Lexicon.Api.Client.SendAsync(Request request)',
+  ],
+  [
+    'System.OutOfMemoryException',
+    'Insufficient memory to continue the execution of the program.',
+    'Lexicon.Imaging.Tiff.Decode(Stream input)',
+  ],
+  [
+    'System.UnauthorizedAccessException',
+    'Access to the path is denied.',
+    'Lexicon.Export.PdfWriter.Save(String path)',
+  ],
 ]
 
 export function exceptionEvents(ctx: DemoContext) {

@@ -7,7 +7,11 @@ import Format from 'typebox/format'
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i
 
 export function isIsoInstant(text: string): boolean {
-  return ISO_INSTANT.test(text) && !Number.isNaN(Date.parse(text))
+  if (!ISO_INSTANT.test(text) || Number.isNaN(Date.parse(text))) return false
+  // Date.parse rolls 2024-02-30 over to 1 March; a calendar date must exist as written.
+  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number]
+  const date = new Date(Date.UTC(year, month - 1, day))
+  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day
 }
 
 export const FORMAT_MESSAGES: Readonly<Record<string, string>> = {

@@ -37,21 +37,29 @@ export function findDataDirOwner(dataDir: string): DataDirOwner | undefined {
  */
 export function claimDataDir(dataDir: string, owner: Omit<DataDirOwner, 'pid'>): { update(url: string): void; release(): void } {
   fs.mkdirSync(dataDir, { recursive: true })
-  const current = findDataDirOwner(dataDir)
-  if (current) {
-    throw new Error(
-      `the data directory ${dataDir} is in use by process ${current.pid} (tally ${current.command}` +
-        `${current.url ? ` at ${current.url}` : ''}); stop it or use another TALLY_DATA_DIR`,
-    )
-  }
   const file = path.join(dataDir, OWNER_FILE)
-  const write = (info: DataDirOwner) => fs.writeFileSync(file, JSON.stringify(info))
   let info: DataDirOwner = { pid: process.pid, ...owner }
-  write(info)
+  const write = (flag: 'w' | 'wx') => fs.writeFileSync(file, JSON.stringify(info), { flag })
+  try {
+    // 'wx' creates the file only if it does not exist, so two processes cannot both claim it.
+    write('wx')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+    const current = findDataDirOwner(dataDir)
+    if (current) {
+      throw new Error(
+        `the data directory ${dataDir} is in use by process ${current.pid} (tally ${current.command}` +
+          `${current.url ? ` at ${current.url}` : ''}); stop it or use another TALLY_DATA_DIR`,
+      )
+    }
+    // Left by a process that died: take it over, still refusing to race another taker.
+    fs.rmSync(file, { force: true })
+    write('wx')
+  }
   return {
     update(url) {
       info = { ...info, url }
-      write(info)
+      write('w')
     },
     release() {
       if (findDataDirOwner(dataDir) === undefined) fs.rmSync(file, { force: true })

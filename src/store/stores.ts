@@ -1,5 +1,6 @@
 import path from 'node:path'
 import type { Config } from '../config/config.js'
+import { claimDataDir } from './data-dir-lock.js'
 import type { ControlDb } from './control/driver.js'
 import { migrateControl } from './control/migrate.js'
 import { openPgliteDb } from './control/pglite-db.js'
@@ -43,4 +44,36 @@ export async function openStores(config: Config): Promise<Stores> {
 
 export async function closeStores(stores: Stores): Promise<void> {
   await Promise.allSettled([stores.warehouse.close(), stores.control.close()])
+}
+
+/** Stores this process owns, and the claim on the data directory that goes with them. */
+export interface OwnedStores {
+  stores: Stores
+  /** Publishes the address where this process serves, for other commands to reach it. */
+  publish(url: string): void
+  close(): Promise<void>
+}
+
+/**
+ * Opens the stores for a process that works on them directly (serve, worker, a CLI command),
+ * claiming the data directory when either store is embedded in it: two processes on one chDB or
+ * PGlite directory would corrupt it.
+ */
+export async function openOwnedStores(config: Config, command: string): Promise<OwnedStores> {
+  const embedded = !config.databaseUrl || !config.clickhouseUrl
+  const claim = embedded ? claimDataDir(config.dataDir, { command }) : undefined
+  try {
+    const stores = await openStores(config)
+    return {
+      stores,
+      publish: (url) => claim?.update(url),
+      async close() {
+        await closeStores(stores)
+        claim?.release()
+      },
+    }
+  } catch (error) {
+    claim?.release()
+    throw error
+  }
 }

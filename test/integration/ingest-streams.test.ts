@@ -132,6 +132,9 @@ describe('designed stream checks beyond the schema', () => {
     ['user-observations', { timestamp: at, system: 'Jira', interactionType: 'Update' }, 'at least one is required'],
     ['sync-activity', { timestamp: at, integrationId: 'i', sourceSystem: 'a', targetSystem: 'b', sourceProject: 'p', targetProject: 'q', entityType: 't', entityId: '1', outcome: 'Maybe' }, 'outcome'],
     ['credit-transactions', { transactionId: 'T', timestamp: at, transactionType: 'Consumed', credits: -1 }, 'credits'],
+    ['credit-transactions', { transactionId: 'T', timestamp: at, transactionType: 'Consumed', credits: 1e16 }, 'credits: must be <= 99999999999999'],
+    ['usage-events', { productId: 2_147_483_648, clientId: 'c', timestamp: at, category: 'a', name: 'b' }, 'productId'],
+    ['usage-custom-events', { productId: 7, clientId: 'c', timestamp: at, name: 'n', data: { ['k'.repeat(300)]: 1 } }, 'longer than 256 characters'],
   ])('%s rejects %j', async (stream, event, message) => {
     const response = await app.inject({
       method: 'POST',
@@ -238,6 +241,15 @@ describe('PUT /ingest/v1/entities/{kind}', () => {
     ])
     const [row] = await stores.control.query('SELECT entity_types, status FROM integrations WHERE integration_id = $1', ['int-1'])
     expect(row).toEqual({ entity_types: ['Bug', 'Story'], status: 'Active' })
+  })
+
+  it.each([
+    ['fields', { artifactId: 5, workspaceId: 1, name: 'F', fieldType: 'SingleChoice', choices: [{ artifactId: 7, name: 'A' }, { artifactId: 7, name: 'B' }] }, 'choices: artifactId 7 appears more than once'],
+    ['workspaces', { artifactId: 5, name: 'nul\u0000name' }, 'NUL character'],
+    ['products', { productId: 3_000_000_000, name: 'Too big' }, 'productId: must be <= 2147483647'],
+  ])('rejects a %s item the store could not hold, keeping the batch', async (kind, item, message) => {
+    const result = await put(kind, [item])
+    expect(result).toMatchObject({ accepted: 0, rejected: [{ line: 1, error: expect.stringContaining(message) }] })
   })
 
   it('refuses an unknown kind by name', async () => {

@@ -162,6 +162,9 @@ describe('POST /ingest/v1/audits', () => {
     [{ workspaceId: '1018053' }, 'workspaceId: must be integer'],
     [{ changes: [{ field: 'X', oldValue: 1, newValue: 2, extra: true }] }, "unknown field 'changes[0].extra'"],
     [{ artifactName: undefined }, 'artifactName: is required'],
+    [{ timestamp: '2024-02-30T00:00:00Z' }, 'timestamp: not an ISO-8601 instant'],
+    [{ artifactId: 1e19 }, 'artifactId: must be <= 9007199254740991'],
+    [{ details: { blob: 'x'.repeat(70_000) } }, 'details: larger than 65536 bytes'],
   ])('rejects %j with a message naming the field', async (override, message) => {
     const response = await app.inject({
       method: 'POST',
@@ -191,6 +194,16 @@ describe('POST /ingest/v1/audits', () => {
     expect(await countAudits(5004)).toBe(2)
   })
 
+  it('reads application/jsonl as one event a line', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: '/ingest/v1/audits',
+      headers: { 'content-type': 'application/jsonl; charset=utf-8' },
+      payload: ndjson([audit(1, 5007), audit(2, 5007)]),
+    })
+    expect(response.json()).toMatchObject({ accepted: 2, rejectedCount: 0 })
+  })
+
   it('reads gzip bodies and tolerates letter case and a trailing slash in the URL', async () => {
     const payload = gzipSync(ndjson([audit(1, 5005), audit(2, 5005)]))
     const response = await app.inject({
@@ -216,6 +229,8 @@ describe('ingestion errors store nothing', () => {
     ['an unclosed JSON array', JSON_TYPE, JSON.stringify([audit(1, 5010)]).slice(0, -1), 400, 'not closed'],
     ['data after the array', JSON_TYPE, JSON.stringify([audit(1, 5010)]) + ' []', 400, 'after the end'],
     ['an unsupported content type', { 'content-type': 'text/csv' }, 'a,b', 415, "content type 'text/csv'"],
+    ['an unsupported content encoding', { ...NDJSON, 'content-encoding': 'br' }, 'x', 415, "content encoding 'br'"],
+    ['a broken gzip body', { ...NDJSON, 'content-encoding': 'gzip' }, 'not gzip at all', 400, 'not valid gzip data'],
   ])('%s', async (_name, headers, payload, status, message) => {
     const response = await app.inject({ method: 'POST', url: '/ingest/v1/audits', headers, payload })
     expect(response.statusCode).toBe(status)

@@ -25,7 +25,12 @@ export function registerDemoCommand(program: Command, deps: DemoCommandDeps): Co
         'same data, and every event carries an idempotency key, so loading it twice stores nothing ' +
         'twice. Sends through the running server if one holds the data directory, else directly.',
     )
-    .option('--scale <n>', 'multiplies every volume (1 ≈ 400,000 events; 0.05 for a quick look)', parseScale, 1)
+    .option(
+      '--scale <n>',
+      'multiplies every volume (1 ≈ 400,000 events; 0.05 for a quick look)',
+      parseScale,
+      1,
+    )
     .option('--seed <s>', 'integer seed; each seed is a different data set', parseSeed, DEFAULT_SEED)
     .option('--now <iso>', 'the instant the data ends at (default: the current hour)', parseNow)
     .action(async (options: DemoCommandOptions) => {
@@ -74,17 +79,28 @@ class ProgressBars {
 
 function summaryTable(counts: Record<string, DemoLoadCounts>): string {
   const header = ['', 'accepted', 'already stored', 'rejected']
-  const rows = Object.entries(counts).map(([name, c]) => [name, c.accepted, c.duplicates, c.rejected].map(String))
-  const total = Object.values(counts).reduce((sum, c) => ({ accepted: sum.accepted + c.accepted, duplicates: sum.duplicates + c.duplicates, rejected: sum.rejected + c.rejected }), { accepted: 0, duplicates: 0, rejected: 0 })
+  const rows = Object.entries(counts).map(([name, c]) =>
+    [name, c.accepted, c.duplicates, c.rejected].map(String),
+  )
+  const total = Object.values(counts).reduce(
+    (sum, c) => ({
+      accepted: sum.accepted + c.accepted,
+      duplicates: sum.duplicates + c.duplicates,
+      rejected: sum.rejected + c.rejected,
+    }),
+    { accepted: 0, duplicates: 0, rejected: 0 },
+  )
   const all = [header, ...rows, ['total', total.accepted, total.duplicates, total.rejected].map(String)]
   const widths = header.map((_, i) => Math.max(...all.map((row) => (row[i] as string).length)))
-  const line = (row: string[]) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')
+  const line = (row: string[]) =>
+    row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')
   return [line(header), ...rows.map(line), line(all[all.length - 1]!)].join('\n') + '\n'
 }
 
 function parseScale(value: string): number {
   const n = Number(value)
-  if (!Number.isFinite(n) || n <= 0 || n > 10_000) throw new InvalidArgumentError('expected a positive number up to 10000')
+  if (!Number.isFinite(n) || n <= 0 || n > 10_000)
+    throw new InvalidArgumentError('expected a positive number up to 10000')
   return n
 }
 

@@ -8,6 +8,8 @@ export interface EntityDef<Item = never> {
   schema: TObject
   /** The natural key: within one batch the last item with a key wins. */
   keyOf(item: Item): string
+  /** Checks the schema cannot express; throws EventError naming the field. */
+  check?(item: Item): void
   /** Inserts or updates the items (already validated, one per key). */
   upsert(stores: Stores, tenantId: number, items: Item[]): Promise<void>
 }

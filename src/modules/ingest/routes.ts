@@ -28,6 +28,23 @@ export interface IngestRouteOptions {
   maxBodyBytes: number
 }
 
+/** The body as sent, or gunzipped; a broken gzip stream is the client's error, not ours. */
+async function* decode(body: Readable, encoding: string | undefined): AsyncGenerator<Buffer> {
+  const name = (encoding ?? 'identity').trim().toLowerCase()
+  if (name === 'identity') return yield* body
+  if (name !== 'gzip' && name !== 'x-gzip') {
+    throw new UnsupportedMediaTypeError(`content encoding '${encoding}' is not accepted: send gzip or no encoding`)
+  }
+  try {
+    yield* body.pipe(createGunzip())
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code?.startsWith('Z_')) {
+      throw new ValidationError(`body: not valid gzip data (${(error as Error).message})`)
+    }
+    throw error
+  }
+}
+
 /** `POST /ingest/v1/{stream}` and `PUT /ingest/v1/entities/{kind}` (INGEST.md). */
 export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOptions): Promise<void> {
   const { service, maxBodyBytes } = options
@@ -50,11 +67,9 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
   const readItems = (request: FastifyRequest): AsyncIterable<RawItem> => {
     const declared = Number(request.headers['content-length'])
     if (declared > maxBodyBytes) throw new PayloadTooLargeError(`request body exceeds the ${maxBodyBytes}-byte limit`)
-    let body = request.body as Readable
-    if (!body) throw new ValidationError('body: send events as application/x-ndjson or a JSON array')
-    if (request.headers['content-encoding'] === 'gzip') body = body.pipe(createGunzip())
-    const type = request.headers['content-type'] ?? ''
-    return type.startsWith('application/json') ? readJsonArray(body, maxBodyBytes) : readNdjson(body, maxBodyBytes)
+    const body = decode(request.body as Readable, request.headers['content-encoding'])
+    const mediaType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
+    return mediaType === 'application/json' ? readJsonArray(body, maxBodyBytes) : readNdjson(body, maxBodyBytes)
   }
 
   // The body schema documents the events; the handler validates them one by one as they stream.

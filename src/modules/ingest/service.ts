@@ -84,7 +84,12 @@ export class IngestService {
   async upsertEntities(caller: Caller, kind: string, items: AsyncIterable<RawItem>): Promise<IngestResult> {
     const entity = ENTITIES.get(kind)
     if (!entity) throw new NotFoundError(`entity kind '${kind}'`)
-    const { valid, rejected, rejectedCount } = await this.validate(items, entity.schema, (item) => item as never)
+    const { valid, rejected, rejectedCount } = await this.validate(items, entity.schema, (item) => {
+      // Postgres text cannot hold NUL; refuse it here rather than fail the whole batch there.
+      if (containsNul(item)) throw new EventError('text fields may not contain the NUL character (\\u0000)')
+      entity.check?.(item as never)
+      return item as never
+    })
     const latest = new Map(valid.map((v) => [entity.keyOf(v.value), v.value]))
     await entity.upsert(this.stores, caller.tenantId, [...latest.values()])
     return { accepted: valid.length, duplicates: 0, rejected, rejectedCount }
@@ -211,4 +216,11 @@ function checkItem(text: string, check: Validator, accept: (value: unknown) => v
     throw error
   }
   return undefined
+}
+
+function containsNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\0')
+  if (Array.isArray(value)) return value.some(containsNul)
+  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\0') || containsNul(v))
+  return false
 }

@@ -26,6 +26,15 @@ export function defineStream<S extends TObject>(
 }
 
 // Field limits keep one event, and so one batch, bounded; each names its purpose.
+/** Ids beyond 2^53 would lose digits in JSON parsing; both stores hold them as 64-bit. */
+export const ID = { minimum: -Number.MAX_SAFE_INTEGER, maximum: Number.MAX_SAFE_INTEGER }
+export const POSITIVE_ID = { minimum: 1, maximum: Number.MAX_SAFE_INTEGER }
+/** Product ids are Postgres `integer` in the control plane. */
+export const PRODUCT_ID = { minimum: 1, maximum: 2_147_483_647 }
+/** Credits are Decimal(18, 4): at most 14 digits before the point. */
+export const CREDITS = { minimum: 0, maximum: 99_999_999_999_999 }
+/** Free-form JSON (audit details, custom data) is capped by its serialized size. */
+export const MAX_JSON_BYTES = 65_536
 export const NAME = { minLength: 1, maxLength: 1024 }
 export const TEXT = { maxLength: 65_536 }
 export const ID_TEXT = { minLength: 1, maxLength: 256 }

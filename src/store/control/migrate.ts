@@ -5,7 +5,7 @@ import type { ControlDb } from './driver.js'
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url))
 
-/** Migration files are `NNNN-name.sql`, applied in order of NNNN, each in its own transaction. */
+/** Migration files are `NNNN-name.sql`, applied in order of NNNN. */
 export function listControlMigrations(dir = MIGRATIONS_DIR): { version: number; name: string; file: string }[] {
   return fs
     .readdirSync(dir)
@@ -15,8 +15,9 @@ export function listControlMigrations(dir = MIGRATIONS_DIR): { version: number; 
 }
 
 /**
- * Applies the migrations not yet recorded. An advisory lock makes concurrent starts of several
- * nodes against one PostgreSQL wait for each other instead of racing.
+ * Applies the migrations not yet recorded, all in one transaction: a failing migration leaves the
+ * schema as it was. An advisory lock makes concurrent starts of several nodes against one
+ * PostgreSQL wait for each other instead of racing.
  */
 export async function migrateControl(db: ControlDb, dir = MIGRATIONS_DIR): Promise<number[]> {
   return db.transaction(async (tx) => {

@@ -1,5 +1,5 @@
 import Type from 'typebox'
-import { Instant, NAME } from '../stream.js'
+import { EventError, Instant, NAME, POSITIVE_ID } from '../stream.js'
 import { chunk, defineEntity, upsertStatement } from '../entity.js'
 
 /** The pinned entity kinds of INGEST.md: workspaces, users, documents and fields. */
@@ -11,7 +11,7 @@ export const workspacesEntity = defineEntity({
   summary: 'Workspaces (matters) of the platform, with their client domain',
   schema: Type.Object(
     {
-      artifactId: Type.Integer({ minimum: 1 }),
+      artifactId: Type.Integer(POSITIVE_ID),
       name: Type.String(NAME),
       clientDomain: Type.Optional(Type.String({ maxLength: 1024 })),
       matter: Type.Optional(Type.String({ maxLength: 1024 })),
@@ -47,11 +47,11 @@ export const usersEntity = defineEntity({
   summary: 'Users of the platform, with the workspaces they can access',
   schema: Type.Object(
     {
-      artifactId: Type.Integer({ minimum: 1 }),
+      artifactId: Type.Integer(POSITIVE_ID),
       fullName: Type.String(NAME),
       email: Type.Optional(Type.String({ maxLength: 320 })),
       isSystemAdmin: Type.Optional(Type.Boolean()),
-      workspaceIds: Type.Optional(Type.Array(Type.Integer(), { maxItems: 100_000, uniqueItems: true })),
+      workspaceIds: Type.Optional(Type.Array(Type.Integer(POSITIVE_ID), { maxItems: 100_000, uniqueItems: true })),
     },
     { additionalProperties: false },
   ),
@@ -89,10 +89,10 @@ export const documentsEntity = defineEntity({
   summary: 'Documents of a workspace, with their extracted-text size',
   schema: Type.Object(
     {
-      artifactId: Type.Integer({ minimum: 1 }),
-      workspaceId: Type.Integer({ minimum: 1 }),
+      artifactId: Type.Integer(POSITIVE_ID),
+      workspaceId: Type.Integer(POSITIVE_ID),
       controlNumber: Type.String({ maxLength: 1024 }),
-      extractedTextBytes: Type.Optional(Type.Integer({ minimum: 0 })),
+      extractedTextBytes: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
     },
     { additionalProperties: false },
   ),
@@ -118,13 +118,13 @@ export const fieldsEntity = defineEntity({
   summary: 'Fields of a workspace, with the choices of choice fields',
   schema: Type.Object(
     {
-      artifactId: Type.Integer({ minimum: 1 }),
-      workspaceId: Type.Integer({ minimum: 1 }),
+      artifactId: Type.Integer(POSITIVE_ID),
+      workspaceId: Type.Integer(POSITIVE_ID),
       name: Type.String(NAME),
       fieldType: Type.Enum([...FIELD_TYPES]),
       choices: Type.Optional(
         Type.Array(
-          Type.Object({ artifactId: Type.Integer({ minimum: 1 }), name: Type.String(NAME) }, { additionalProperties: false }),
+          Type.Object({ artifactId: Type.Integer(POSITIVE_ID), name: Type.String(NAME) }, { additionalProperties: false }),
           { maxItems: 10_000 },
         ),
       ),
@@ -132,6 +132,11 @@ export const fieldsEntity = defineEntity({
     { additionalProperties: false },
   ),
   keyOf: (f) => String(f.artifactId),
+  check(field) {
+    const ids = (field.choices ?? []).map((c) => c.artifactId)
+    const repeated = ids.find((id, i) => ids.indexOf(id) !== i)
+    if (repeated !== undefined) throw new EventError(`choices: artifactId ${repeated} appears more than once`)
+  },
   async upsert(stores, tenantId, items) {
     const columns = ['tenant_id', 'artifact_id', 'workspace_id', 'name', 'field_type']
     await stores.control.transaction(async (tx) => {

@@ -1,12 +1,12 @@
 import Type from 'typebox'
-import { ID_TEXT, Instant, NAME, toUtc } from '../stream.js'
+import { ID_TEXT, Instant, NAME, PRODUCT_ID, toUtc } from '../stream.js'
 import { chunk, defineEntity, upsertStatement } from '../entity.js'
 
 export const productsEntity = defineEntity({
   kind: 'products',
   summary: 'Products whose installations report usage',
   schema: Type.Object(
-    { productId: Type.Integer({ minimum: 1, maximum: 4_294_967_295 }), name: Type.String(NAME) },
+    { productId: Type.Integer(PRODUCT_ID), name: Type.String(NAME) },
     { additionalProperties: false },
   ),
   keyOf: (p) => String(p.productId),
@@ -27,7 +27,7 @@ export const clientsEntity = defineEntity({
   summary: 'Installations (clients) of a product and their properties; the newest version wins',
   schema: Type.Object(
     {
-      productId: Type.Integer({ minimum: 1, maximum: 4_294_967_295 }),
+      productId: Type.Integer(PRODUCT_ID),
       clientId: Type.String(ID_TEXT),
       productVersion: property('Product version, e.g. 5.2.1'),
       edition: property('Edition, e.g. Professional'),

@@ -1,10 +1,10 @@
 import Type from 'typebox'
 import { AUDIT_ACTIONS, AUDIT_OBJECT_TYPES, findInCatalog } from '../../audit/catalog.js'
-import { EventError, EventSchema, Instant, NAME, TEXT, defineStream, toUtc } from '../stream.js'
+import { EventError, EventSchema, ID, Instant, MAX_JSON_BYTES, NAME, POSITIVE_ID, TEXT, defineStream, toUtc } from '../stream.js'
 
 const FieldChange = Type.Object(
   {
-    fieldId: Type.Optional(Type.Integer({ description: 'Artifact ID of the field' })),
+    fieldId: Type.Optional(Type.Integer({ ...POSITIVE_ID, description: 'Artifact ID of the field' })),
     field: Type.String({ ...NAME, description: 'Field name' }),
     oldValue: Type.Union([Type.String(TEXT), Type.Number(), Type.Boolean(), Type.Null()]),
     newValue: Type.Union([Type.String(TEXT), Type.Number(), Type.Boolean(), Type.Null()]),
@@ -15,15 +15,15 @@ const FieldChange = Type.Object(
 /** The pinned `audits` shape of INGEST.md. */
 export const AuditEvent = EventSchema(
   {
-    workspaceId: Type.Integer({ description: 'Workspace artifact id; -1 is the instance level' }),
+    workspaceId: Type.Integer({ ...ID, description: 'Workspace artifact id; -1 is the instance level' }),
     timestamp: Instant('When the audited action happened'),
     action: Type.Optional(Type.String({ ...NAME, description: 'Action name from the action catalog' })),
-    actionId: Type.Optional(Type.Integer({ description: 'Action id, instead of its name' })),
+    actionId: Type.Optional(Type.Integer({ ...ID, description: 'Action id, instead of its name' })),
     objectType: Type.Optional(Type.String({ ...NAME, description: 'Object type name' })),
-    objectTypeId: Type.Optional(Type.Integer({ description: 'Object type id, instead of its name' })),
-    artifactId: Type.Integer({ description: 'Artifact id of the audited object' }),
+    objectTypeId: Type.Optional(Type.Integer({ ...ID, description: 'Object type id, instead of its name' })),
+    artifactId: Type.Integer({ ...ID, description: 'Artifact id of the audited object' }),
     artifactName: Type.String({ maxLength: 1024 }),
-    userId: Type.Integer(),
+    userId: Type.Integer(ID),
     userName: Type.String({ maxLength: 1024 }),
     executionTimeMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 4_294_967_295 })),
     details: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: 'Any JSON object' })),
@@ -45,6 +45,8 @@ export const auditsStream = defineStream({
     const action = resolve(AUDIT_ACTIONS, 'action', event.actionId, event.action)
     const objectType = resolve(AUDIT_OBJECT_TYPES, 'objectType', event.objectTypeId, event.objectType)
     const changes = event.changes ?? []
+    const details = event.details ? JSON.stringify(event.details) : ''
+    if (details.length > MAX_JSON_BYTES) throw new EventError(`details: larger than ${MAX_JSON_BYTES} bytes of JSON`)
     return {
       tenant_id: tenantId,
       workspace_id: event.workspaceId,
@@ -56,7 +58,7 @@ export const auditsStream = defineStream({
       user_id: event.userId,
       user_name: event.userName,
       execution_time_ms: event.executionTimeMs ?? 0,
-      details: event.details ? JSON.stringify(event.details) : '',
+      details,
       change_field_ids: changes.map((c) => c.fieldId ?? 0),
       change_fields: changes.map((c) => c.field),
       change_old_values: changes.map((c) => asText(c.oldValue)),

@@ -1,5 +1,5 @@
 import Type from 'typebox'
-import { EventSchema, ID_TEXT, Instant, NAME, TEXT, defineStream, orEmpty, toUtc } from '../stream.js'
+import { CREDITS, EventSchema, ID_TEXT, Instant, NAME, TEXT, defineStream, orEmpty, toUtc } from '../stream.js'
 
 /** Folder and service scope every report-data record (and its filters). */
 const scope = {
@@ -9,7 +9,7 @@ const scope = {
 const measure = {
   quantity: Type.Number({ description: 'How much was used, in `unit`' }),
   unit: Type.String({ ...NAME, description: 'Unit of the quantity (hours, GB, calls, …)' }),
-  credits: Type.Optional(Type.Number({ description: 'Credits this usage consumed' })),
+  credits: Type.Optional(Type.Number({ ...CREDITS, description: 'Credits this usage consumed' })),
 }
 
 type Scoped = { timestamp: string; folder?: string; service?: string; id?: string }
@@ -36,7 +36,7 @@ export const creditTransactionsStream = defineStream({
       transactionType: Type.Enum(['Consumed', 'Granted', 'Refunded', 'Expired'], {
         description: 'Consumed and Expired lower the balance; Granted and Refunded raise it',
       }),
-      credits: Type.Number({ minimum: 0, description: 'Amount of credits (positive; the type gives the direction)' }),
+      credits: Type.Number({ ...CREDITS, description: 'Amount of credits (positive; the type gives the direction)' }),
       hostingType: Type.Optional(Type.String({ maxLength: 256, description: 'Cloud, OnPremises, …' })),
       productName: Type.Optional(Type.String({ maxLength: 1024 })),
       productCode: Type.Optional(Type.String({ maxLength: 256 })),

@@ -1,9 +1,24 @@
 import Type from 'typebox'
-import { EventError, EventSchema, ID_TEXT, Instant, NAME, TEXT, defineStream, orEmpty, toUtc } from '../stream.js'
+import {
+  EventError,
+  EventSchema,
+  ID_TEXT,
+  Instant,
+  MAX_JSON_BYTES,
+  NAME,
+  PRODUCT_ID,
+  TEXT,
+  defineStream,
+  orEmpty,
+  toUtc,
+} from '../stream.js'
+
+/** Custom data keys become map keys in the warehouse; long ones are refused rather than cut. */
+const MAX_DATA_KEY = 256
 
 /** Who produced a product-analytics event: the product, the installation (client) and its session. */
 const source = {
-  productId: Type.Integer({ minimum: 1, maximum: 4_294_967_295, description: 'Product id' }),
+  productId: Type.Integer({ ...PRODUCT_ID, description: 'Product id' }),
   clientId: Type.String({ ...ID_TEXT, description: 'The installation (client) id' }),
 }
 const optionalSession = { sessionId: Type.Optional(Type.String({ ...ID_TEXT, description: 'Session id' })) }
@@ -79,19 +94,25 @@ export const usageCustomEventsStream = defineStream({
       ...optionalSession,
       timestamp: Instant('When the event happened'),
       name: Type.String({ ...NAME, description: 'Custom event name' }),
-      data: Type.Record(Type.String({ maxLength: 256 }), Type.Union([Type.String(TEXT), Type.Number(), Type.Boolean()]), {
-        description: 'Custom data: keys to text, number or boolean values',
+      data: Type.Record(Type.String(), Type.Union([Type.String(TEXT), Type.Number(), Type.Boolean()]), {
+        description: `Custom data: keys (at most ${MAX_DATA_KEY} characters) to text, number or boolean values`,
+        maxProperties: 256,
       }),
     },
     'One custom event.',
   ),
-  toRow: (event, tenantId) => ({
-    ...sourceColumns(event, tenantId),
-    timestamp: toUtc(event.timestamp),
-    name: event.name,
-    data: Object.fromEntries(Object.entries(event.data).map(([k, v]) => [k, String(v)])),
-    ingest_key: orEmpty(event.id),
-  }),
+  toRow(event, tenantId) {
+    const long = Object.keys(event.data).find((key) => key.length > MAX_DATA_KEY)
+    if (long !== undefined) throw new EventError(`data: key '${long.slice(0, 40)}…' is longer than ${MAX_DATA_KEY} characters`)
+    if (JSON.stringify(event.data).length > MAX_JSON_BYTES) throw new EventError(`data: larger than ${MAX_JSON_BYTES} bytes of JSON`)
+    return {
+      ...sourceColumns(event, tenantId),
+      timestamp: toUtc(event.timestamp),
+      name: event.name,
+      data: Object.fromEntries(Object.entries(event.data).map(([k, v]) => [k, String(v)])),
+      ingest_key: orEmpty(event.id),
+    }
+  },
 })
 
 export const usageExceptionsStream = defineStream({
