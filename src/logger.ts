@@ -9,7 +9,14 @@ export function createLogger(config: Pick<Config, 'logLevel'>, name = 'tally'): 
     name,
     level: config.logLevel,
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', '*.password', '*.clientSecret', '*.client_secret'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'res.headers["set-cookie"]',
+        '*.password',
+        '*.clientSecret',
+        '*.client_secret',
+      ],
       censor: '[redacted]',
     },
   })

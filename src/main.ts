@@ -14,7 +14,12 @@ export function buildJobRegistry(): JobRegistry {
   return new JobRegistry()
 }
 
-export function startJobRunner(stores: Stores, config: Config, logger: Logger, concurrency: number): JobRunner {
+export function startJobRunner(
+  stores: Stores,
+  config: Config,
+  logger: Logger,
+  concurrency: number,
+): JobRunner {
   const runner = new JobRunner({
     db: stores.control,
     registry: buildJobRegistry(),
@@ -45,14 +50,18 @@ export async function serve(config: Config, logger: Logger): Promise<{ url: stri
       logger.info('empty store: loading the demo data set (TALLY_DEMO=0 turns this off)')
       const started = Date.now()
       const sink = serviceSink(buildServices(config, stores).ingest, anonymousCaller())
-      await loadDemo(sink, { scale: 1, seed: 1 }, ({ stream, done }) => logger.debug({ stream, done }, 'demo'))
+      await loadDemo(sink, { scale: 1, seed: 1 }, ({ stream, done }) =>
+        logger.debug({ stream, done }, 'demo'),
+      )
       logger.info({ ms: Date.now() - started }, 'demo data loaded')
     }
     const app = await buildApp({ config, stores, logger })
     const url = await app.listen({ port: config.port, host: config.host })
     const publicUrl = url.replace('0.0.0.0', '127.0.0.1')
     owned.publish(publicUrl)
-    const runner = config.worker ? startJobRunner(stores, config, logger, config.workerConcurrency) : undefined
+    const runner = config.worker
+      ? startJobRunner(stores, config, logger, config.workerConcurrency)
+      : undefined
     logger.info({ url: publicUrl, docs: `${publicUrl}/docs` }, 'tally is serving')
     return {
       url: publicUrl,

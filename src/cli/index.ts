@@ -23,7 +23,9 @@ const program = new Command('tally')
 
 program
   .command('serve')
-  .description('Run the HTTP API with an in-process job worker; loads the demo data into an empty store unless TALLY_DEMO=0')
+  .description(
+    'Run the HTTP API with an in-process job worker; loads the demo data into an empty store unless TALLY_DEMO=0',
+  )
   .action(async () => {
     const logger = createLogger(config())
     const server = await serve(config(), logger)
@@ -43,7 +45,9 @@ program
 
 program
   .command('migrate')
-  .description('Apply pending schema migrations to both stores, then exit (serve and worker also do this at start)')
+  .description(
+    'Apply pending schema migrations to both stores, then exit (serve and worker also do this at start)',
+  )
   .action(() =>
     // Opening the stores applies what is pending; this reports where both schemas now stand.
     withStores(config(), 'migrate', async () => {
@@ -71,7 +75,8 @@ registerWorkerCommand(program, {
 })
 
 const sinkDeps = (command: string) => ({
-  withSink: <T>(work: Parameters<typeof withSink<T>>[3]) => withSink(config(), command, createLogger(config()), work),
+  withSink: <T>(work: Parameters<typeof withSink<T>>[3]) =>
+    withSink(config(), command, createLogger(config()), work),
 })
 registerImportCommand(program, sinkDeps('import'))
 registerDemoCommand(program, sinkDeps('demo'))

@@ -7,7 +7,11 @@ import { findDataDirOwner } from '../store/data-dir-lock.js'
 import { openOwnedStores, type Stores } from '../store/stores.js'
 
 /** Runs `work` over stores opened (and owned) for its duration. */
-export async function withStores<T>(config: Config, command: string, work: (stores: Stores) => Promise<T>): Promise<T> {
+export async function withStores<T>(
+  config: Config,
+  command: string,
+  work: (stores: Stores) => Promise<T>,
+): Promise<T> {
   const owned = await openOwnedStores(config, command)
   try {
     return await work(owned.stores)

@@ -1,4 +1,5 @@
-import { type FieldChange, CodingState } from './audit-coding.js'
+import type { auditsStream } from '../modules/ingest/streams/audits.js'
+import { CodingState } from './audit-coding.js'
 import {
   INSTANCE,
   type PendingAudit,
@@ -9,6 +10,7 @@ import {
 } from './audit-review.js'
 import { DAY, type DemoContext, HOUR, isWeekend, iso, zoneOffset } from './context.js'
 import type { DemoUser, DemoWorkspace, Platform } from './platform.js'
+import type { EventOf } from './shapes.js'
 
 /**
  * The `audits` stream: the instance level first (workspace creation, staff sign-ins, security
@@ -30,20 +32,7 @@ const AUDITS_PER_REVIEWER_DAY = 100
  */
 const EARLIEST_LOCAL_START = 7 * HOUR - 14 * HOUR
 
-export interface AuditEvent {
-  id: string
-  workspaceId: number
-  timestamp: string
-  action: string
-  objectType: string
-  artifactId: number
-  artifactName: string
-  userId: number
-  userName: string
-  executionTimeMs: number
-  details: Record<string, unknown>
-  changes?: FieldChange[]
-}
+export type AuditEvent = EventOf<typeof auditsStream>
 
 export const auditEstimate = (ctx: DemoContext): number => ctx.count(AUDITS_AT_SCALE_1)
 

@@ -1,3 +1,11 @@
+import type {
+  creditTransactionsStream,
+  resourceUsageStream,
+  serviceAuditsStream,
+  serviceUsageStream,
+  userUsageStream,
+} from '../modules/ingest/streams/finance.js'
+import type { EventOf } from './shapes.js'
 import { DAY, type DemoContext, iso, spread } from './context.js'
 import { type Random, weightedTable } from './random.js'
 import { FIRST_NAMES, LAST_NAMES } from './vocabulary.js'
@@ -103,7 +111,7 @@ function financeUsers(ctx: DemoContext): string[] {
 
 export const creditTransactionEstimate = (ctx: DemoContext) => ctx.count(1400) + 12 * AGREEMENTS.length
 
-export function* creditTransactions(ctx: DemoContext) {
+export function* creditTransactions(ctx: DemoContext): Generator<EventOf<typeof creditTransactionsStream>> {
   const nextId = ctx.eventIds('credit-transactions')
   const rng = ctx.rng('credit-transactions')
   const users = financeUsers(ctx)
@@ -151,7 +159,7 @@ export function* creditTransactions(ctx: DemoContext) {
   }
 }
 
-export function* userUsage(ctx: DemoContext) {
+export function* userUsage(ctx: DemoContext): Generator<EventOf<typeof userUsageStream>> {
   const nextId = ctx.eventIds('user-usage')
   const rng = ctx.rng('user-usage')
   const users = financeUsers(ctx)
@@ -171,7 +179,7 @@ export function* userUsage(ctx: DemoContext) {
   }
 }
 
-export function* serviceUsage(ctx: DemoContext) {
+export function* serviceUsage(ctx: DemoContext): Generator<EventOf<typeof serviceUsageStream>> {
   const nextId = ctx.eventIds('service-usage')
   const rng = ctx.rng('service-usage')
   for (const at of spread(rng, yearBefore(ctx), ctx.now, ctx.count(1000))) {
@@ -189,7 +197,7 @@ export function* serviceUsage(ctx: DemoContext) {
   }
 }
 
-export function* resourceUsage(ctx: DemoContext) {
+export function* resourceUsage(ctx: DemoContext): Generator<EventOf<typeof resourceUsageStream>> {
   const nextId = ctx.eventIds('resource-usage')
   const rng = ctx.rng('resource-usage')
   const resources = Array.from({ length: ctx.count(20, 4) }, (_, i) => {
@@ -220,7 +228,7 @@ export function* resourceUsage(ctx: DemoContext) {
   }
 }
 
-export function* serviceAudits(ctx: DemoContext) {
+export function* serviceAudits(ctx: DemoContext): Generator<EventOf<typeof serviceAuditsStream>> {
   const nextId = ctx.eventIds('service-audits')
   const rng = ctx.rng('service-audits')
   const users = financeUsers(ctx)

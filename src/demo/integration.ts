@@ -1,3 +1,6 @@
+import type { integrationsEntity } from '../modules/ingest/entities/integration.js'
+import type { syncActivityStream, userObservationsStream } from '../modules/ingest/streams/integration.js'
+import type { EventOf, ItemOf } from './shapes.js'
 import { INTERACTION_TYPES } from '../modules/ingest/streams/integration.js'
 import { DAY, type DemoContext, iso, spread } from './context.js'
 import { type Random, weightedTable } from './random.js'
@@ -88,7 +91,9 @@ export function buildIntegrations(ctx: DemoContext): DemoIntegration[] {
   })
 }
 
-export const integrationItems = (integrations: readonly DemoIntegration[]) =>
+export const integrationItems = (
+  integrations: readonly DemoIntegration[],
+): ItemOf<typeof integrationsEntity>[] =>
   integrations.map(({ startedAt: _, lastUpdated, ...rest }) => ({ ...rest, lastUpdated: iso(lastUpdated) }))
 
 const syncWindow = (ctx: DemoContext, i: DemoIntegration) => ({
@@ -97,7 +102,10 @@ const syncWindow = (ctx: DemoContext, i: DemoIntegration) => ({
 })
 
 /** Sync activity, integration by integration; each one's volume follows how long it ran. */
-export function* syncActivity(ctx: DemoContext, integrations: readonly DemoIntegration[]) {
+export function* syncActivity(
+  ctx: DemoContext,
+  integrations: readonly DemoIntegration[],
+): Generator<EventOf<typeof syncActivityStream>> {
   const nextId = ctx.eventIds('sync-activity')
   const rng = ctx.rng('sync-activity')
   // Busier and quieter integrations, each busy in proportion to how long it ran in the year.
@@ -209,7 +217,10 @@ function observe(ctx: DemoContext, person: Person, personIndex: number, system: 
 }
 
 /** Users seen across systems: first every covering person in two systems, then the crowd. */
-export function* userObservations(ctx: DemoContext, integrations: readonly DemoIntegration[]) {
+export function* userObservations(
+  ctx: DemoContext,
+  integrations: readonly DemoIntegration[],
+): Generator<EventOf<typeof userObservationsStream>> {
   const nextId = ctx.eventIds('user-observations')
   const rng = ctx.rng('user-observations')
   const people = buildPeople(ctx)

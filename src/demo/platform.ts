@@ -1,3 +1,10 @@
+import type {
+  documentsEntity,
+  fieldsEntity,
+  usersEntity,
+  workspacesEntity,
+} from '../modules/ingest/entities/platform.js'
+import type { ItemOf } from './shapes.js'
 import { DAY, type DemoContext, HOUR, iso } from './context.js'
 import type { Random } from './random.js'
 import {
@@ -252,7 +259,7 @@ function* uniqueNames(rng: Random): Generator<[string, string]> {
 
 /** Entity items, in the pinned ingestion shapes. */
 
-export const workspaceItems = (p: Platform) =>
+export const workspaceItems = (p: Platform): ItemOf<typeof workspacesEntity>[] =>
   p.workspaces.map((w) => ({
     artifactId: w.artifactId,
     name: w.name,
@@ -263,7 +270,7 @@ export const workspaceItems = (p: Platform) =>
     createdAt: iso(w.createdAt),
   }))
 
-export const userItems = (p: Platform) =>
+export const userItems = (p: Platform): ItemOf<typeof usersEntity>[] =>
   p.users.map((u) => ({
     artifactId: u.artifactId,
     fullName: u.fullName,
@@ -272,7 +279,7 @@ export const userItems = (p: Platform) =>
     workspaceIds: u.workspaceIndexes.map((i) => (p.workspaces[i] as DemoWorkspace).artifactId),
   }))
 
-export const fieldItems = (p: Platform) =>
+export const fieldItems = (p: Platform): ItemOf<typeof fieldsEntity>[] =>
   p.workspaces.flatMap((ws) =>
     FIELD_SPECS.map((spec, f) => ({
       artifactId: fieldId(ws, f),
@@ -286,7 +293,7 @@ export const fieldItems = (p: Platform) =>
   )
 
 /** Documents, one workspace after another; sizes are skewed like real extracted text (a few huge ones). */
-export function* documentItems(ctx: DemoContext, p: Platform) {
+export function* documentItems(ctx: DemoContext, p: Platform): Generator<ItemOf<typeof documentsEntity>> {
   for (const ws of p.workspaces) {
     const rng = ctx.rng('documents', ws.index)
     for (let doc = 0; doc < ws.documentCount; doc++) {

@@ -1,5 +1,7 @@
+import type { clientsEntity } from '../modules/ingest/entities/product.js'
 import { DAY, type DemoContext, HOUR, MINUTE, isWeekend, iso } from './context.js'
 import { type Random, weightedTable } from './random.js'
+import type { ItemOf } from './shapes.js'
 import { COUNTRIES, OPERATING_SYSTEMS } from './vocabulary.js'
 
 /**
@@ -86,20 +88,7 @@ export interface ClientProfile {
   item: ClientItem
 }
 
-export interface ClientItem {
-  productId: number
-  clientId: string
-  productVersion: string
-  edition: string
-  licenseType: string
-  licenseKey?: string
-  os: string
-  language: string
-  country: string
-  region: string
-  installedAt: string
-  properties: Record<string, string>
-}
+export type ClientItem = ItemOf<typeof clientsEntity>
 
 export interface DemoSession {
   sessionId: string

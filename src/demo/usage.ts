@@ -1,3 +1,11 @@
+import type { clientsEntity, productsEntity } from '../modules/ingest/entities/product.js'
+import type {
+  usageCustomEventsStream,
+  usageEventsStream,
+  usageExceptionsStream,
+  usageSessionsStream,
+} from '../modules/ingest/streams/usage.js'
+import type { EventOf, ItemOf } from './shapes.js'
 import { type DemoContext, iso } from './context.js'
 import { type Random, weightedTable } from './random.js'
 import {
@@ -13,9 +21,10 @@ import {
  * client. Each stream walks the same clients and sessions with its own random sub-sequence.
  */
 
-export const productItems = () => PRODUCTS.map((p) => ({ productId: p.productId, name: p.name }))
+export const productItems = (): ItemOf<typeof productsEntity>[] =>
+  PRODUCTS.map((p) => ({ productId: p.productId, name: p.name }))
 
-export function* clientItems(ctx: DemoContext) {
+export function* clientItems(ctx: DemoContext): Generator<ItemOf<typeof clientsEntity>> {
   for (const client of allClients(ctx)) yield client.item
 }
 
@@ -45,7 +54,7 @@ const source = (client: ClientProfile, session: DemoSession) => ({
   sessionId: session.sessionId,
 })
 
-export function sessionEvents(ctx: DemoContext) {
+export function sessionEvents(ctx: DemoContext): Generator<EventOf<typeof usageSessionsStream>> {
   const nextId = ctx.eventIds('usage-sessions')
   return perSession(ctx, 'usage-sessions', (_rng, client, session) => [
     {
@@ -87,7 +96,7 @@ const EVENTS_PER_SESSION = weightedTable([
   [10, 4],
 ] as const)
 
-export function trackedEvents(ctx: DemoContext) {
+export function trackedEvents(ctx: DemoContext): Generator<EventOf<typeof usageEventsStream>> {
   const nextId = ctx.eventIds('usage-events')
   return perSession(ctx, 'usage-events', (rng, client, session) =>
     instantsIn(rng, session, rng.weighted(EVENTS_PER_SESSION)).map((at) => {
@@ -127,7 +136,7 @@ const CUSTOM_EVENTS: readonly [string, (rng: Random) => Record<string, string | 
   ],
 ]
 
-export function customEvents(ctx: DemoContext) {
+export function customEvents(ctx: DemoContext): Generator<EventOf<typeof usageCustomEventsStream>> {
   const nextId = ctx.eventIds('usage-custom-events')
   return perSession(ctx, 'usage-custom-events', (rng, client, session) =>
     instantsIn(rng, session, rng.chance(0.25) ? 1 : 0).map((at) => {
@@ -165,7 +174,7 @@ const EXCEPTIONS: readonly [string, string, string][] = [
   ],
 ]
 
-export function exceptionEvents(ctx: DemoContext) {
+export function exceptionEvents(ctx: DemoContext): Generator<EventOf<typeof usageExceptionsStream>> {
   const nextId = ctx.eventIds('usage-exceptions')
   return perSession(ctx, 'usage-exceptions', (rng, client, session) => {
     // Older releases crash more: the first release of each product twice as often.

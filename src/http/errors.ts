@@ -19,12 +19,20 @@ export type ErrorBody = Type.Static<typeof ErrorBody>
  * Maps any thrown error to a status and a body, once for the whole server. Client mistakes keep
  * their message; anything unexpected is logged with the request id and answered without internals.
  */
-export function toErrorResponse(error: unknown, request: FastifyRequest): { status: number; body: ErrorBody } {
+export function toErrorResponse(
+  error: unknown,
+  request: FastifyRequest,
+): { status: number; body: ErrorBody } {
   const requestId = String(request.id)
   if (error instanceof AppError && error.expose) {
     return {
       status: error.httpStatus,
-      body: { error: error.code, message: error.message, requestId, ...(error.details && { details: error.details }) },
+      body: {
+        error: error.code,
+        message: error.message,
+        requestId,
+        ...(error.details && { details: error.details }),
+      },
     }
   }
   const fastifyError = error as FastifyError

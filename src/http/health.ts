@@ -2,7 +2,10 @@ import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
 import type { Stores } from '../store/stores.js'
 
-const Health = Type.Object({ status: Type.String(), checks: Type.Optional(Type.Record(Type.String(), Type.String())) })
+const Health = Type.Object({
+  status: Type.String(),
+  checks: Type.Optional(Type.Record(Type.String(), Type.String())),
+})
 
 /** `/healthz`: the process answers. `/readyz`: both stores answer too (a load balancer's check). */
 export function registerHealth(app: FastifyInstance, stores: Stores): void {
@@ -13,7 +16,13 @@ export function registerHealth(app: FastifyInstance, stores: Stores): void {
   )
   app.get(
     '/readyz',
-    { schema: { tags: ['operations'], summary: 'Readiness of both stores', response: { 200: Health, 503: Health } } },
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Readiness of both stores',
+        response: { 200: Health, 503: Health },
+      },
+    },
     async (request, reply) => {
       const [warehouse, control] = await Promise.allSettled([
         stores.warehouse.ping().then((ok) => (ok ? undefined : Promise.reject(new Error('ping failed')))),

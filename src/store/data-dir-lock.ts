@@ -35,7 +35,10 @@ export function findDataDirOwner(dataDir: string): DataDirOwner | undefined {
  * would corrupt a directory two processes write to. Other commands find the owner here and talk to
  * it over HTTP instead.
  */
-export function claimDataDir(dataDir: string, owner: Omit<DataDirOwner, 'pid'>): { update(url: string): void; release(): void } {
+export function claimDataDir(
+  dataDir: string,
+  owner: Omit<DataDirOwner, 'pid'>,
+): { update(url: string): void; release(): void } {
   fs.mkdirSync(dataDir, { recursive: true })
   const file = path.join(dataDir, OWNER_FILE)
   let info: DataDirOwner = { pid: process.pid, ...owner }
@@ -50,6 +53,7 @@ export function claimDataDir(dataDir: string, owner: Omit<DataDirOwner, 'pid'>):
       throw new Error(
         `the data directory ${dataDir} is in use by process ${current.pid} (tally ${current.command}` +
           `${current.url ? ` at ${current.url}` : ''}); stop it or use another TALLY_DATA_DIR`,
+        { cause: error },
       )
     }
     // Left by a process that died: take it over, still refusing to race another taker.

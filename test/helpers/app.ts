@@ -17,7 +17,10 @@ export interface TestApp {
  * chDB allows one data directory per process, so call this once per test file (in beforeAll).
  */
 export async function buildTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
-  const config = loadConfig({}, { dataDir: path.join(tempDir(), 'data'), demo: false, worker: false, ...overrides })
+  const config = loadConfig(
+    {},
+    { dataDir: path.join(tempDir(), 'data'), demo: false, worker: false, ...overrides },
+  )
   const stores = await openStores(config)
   const app = await buildApp({ config, stores })
   afterAll(async () => {

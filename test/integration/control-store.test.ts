@@ -17,7 +17,10 @@ describe.each(CONTROL_BACKENDS)('control store on $name', ({ open }) => {
   })
 
   it('binds parameters and returns typed rows', async () => {
-    const rows = await db.query<{ n: number; s: string }>('SELECT $1::int + 1 AS n, $2::text AS s', [41, "it's"])
+    const rows = await db.query<{ n: number; s: string }>('SELECT $1::int + 1 AS n, $2::text AS s', [
+      41,
+      "it's",
+    ])
     expect(rows).toEqual([{ n: 42, s: "it's" }])
   })
 

@@ -22,7 +22,13 @@ describe('operations endpoints', () => {
   it('publishes an OpenAPI document with every ingestion stream and its event schema', async () => {
     const doc = (await app.inject('/openapi.json')).json()
     expect(doc.openapi).toBe('3.1.0')
-    for (const stream of ['audits', 'usage-sessions', 'credit-transactions', 'sync-activity', 'user-observations']) {
+    for (const stream of [
+      'audits',
+      'usage-sessions',
+      'credit-transactions',
+      'sync-activity',
+      'user-observations',
+    ]) {
       expect(doc.paths).toHaveProperty([`/ingest/v1/${stream}`, 'post'])
     }
     const audits = doc.paths['/ingest/v1/audits'].post
@@ -33,9 +39,9 @@ describe('operations endpoints', () => {
   })
 
   it('echoes a given request id and makes one up otherwise', async () => {
-    expect((await app.inject({ url: '/healthz', headers: { 'x-request-id': 'abc-123' } })).headers['x-request-id']).toBe(
-      'abc-123',
-    )
+    expect(
+      (await app.inject({ url: '/healthz', headers: { 'x-request-id': 'abc-123' } })).headers['x-request-id'],
+    ).toBe('abc-123')
     expect((await app.inject('/healthz')).headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
   })
 

@@ -26,7 +26,9 @@ function audit(i: number, workspaceId: number, extra: Record<string, unknown> = 
     userId: 9 + (i % 7),
     userName: `Reviewer ${i % 7}`,
     executionTimeMs: i % 90,
-    ...(i % 2 ? { changes: [{ fieldId: 1035357, field: 'Responsiveness', oldValue: null, newValue: 'Responsive' }] } : {}),
+    ...(i % 2
+      ? { changes: [{ fieldId: 1035357, field: 'Responsiveness', oldValue: null, newValue: 'Responsive' }] }
+      : {}),
     ...extra,
   }
 }
@@ -46,13 +48,23 @@ describe('POST /ingest/v1/audits', () => {
     lines.splice(41_999, 0, '{"workspaceId": 5001, "timestamp": "yesterday"') // line 42,000: broken JSON
     const body = lines.join('\n') + '\n'
 
-    const first = await app.inject({ method: 'POST', url: '/ingest/v1/audits', headers: NDJSON, payload: body })
+    const first = await app.inject({
+      method: 'POST',
+      url: '/ingest/v1/audits',
+      headers: NDJSON,
+      payload: body,
+    })
     expect(first.statusCode).toBe(200)
     expect(first.json()).toMatchObject({ accepted: 100_000, duplicates: 0, rejectedCount: 1 })
     expect(first.json().rejected).toEqual([{ line: 42_000, error: expect.stringMatching(/^not valid JSON/) }])
     expect(await countAudits(workspaceId)).toBe(100_000)
 
-    const again = await app.inject({ method: 'POST', url: '/ingest/v1/audits', headers: NDJSON, payload: body })
+    const again = await app.inject({
+      method: 'POST',
+      url: '/ingest/v1/audits',
+      headers: NDJSON,
+      payload: body,
+    })
     expect(again.json()).toMatchObject({ accepted: 100_000, duplicates: 100_000, rejectedCount: 1 })
     expect(await countAudits(workspaceId)).toBe(100_000)
   })
@@ -61,7 +73,15 @@ describe('POST /ingest/v1/audits', () => {
     // The state a crash between the event insert and the key insert leaves: the event, no key.
     const event = audit(1, 5006)
     await stores.warehouse.insert('audits', [
-      { tenant_id: 1, workspace_id: 5006, audit_id: 999_999_999, timestamp: event.timestamp, action_id: 1, artifact_id: 1, ingest_key: event.id },
+      {
+        tenant_id: 1,
+        workspace_id: 5006,
+        audit_id: 999_999_999,
+        timestamp: event.timestamp,
+        action_id: 1,
+        artifact_id: 1,
+        ingest_key: event.id,
+      },
     ])
     const response = await app.inject({
       method: 'POST',
@@ -92,7 +112,14 @@ describe('POST /ingest/v1/audits', () => {
     expect(ids).toHaveLength(6)
     expect(new Set(ids).size).toBe(6)
     expect(ids[3]! - ids[2]!).toBeGreaterThanOrEqual(1)
-    expect(rows.map((r) => r.artifact_name)).toEqual(['CTRL0000000', 'CTRL0000001', 'CTRL0000002', 'CTRL0000010', 'CTRL0000011', 'CTRL0000012'])
+    expect(rows.map((r) => r.artifact_name)).toEqual([
+      'CTRL0000000',
+      'CTRL0000001',
+      'CTRL0000002',
+      'CTRL0000010',
+      'CTRL0000011',
+      'CTRL0000012',
+    ])
   })
 
   it('stores every field of the pinned shape', async () => {
@@ -110,7 +137,12 @@ describe('POST /ingest/v1/audits', () => {
       details: { any: 'json object', nested: { n: 1 } },
       changes: [{ fieldId: 1035357, field: 'Responsiveness', oldValue: null, newValue: 'Responsive' }],
     }
-    const response = await app.inject({ method: 'POST', url: '/ingest/v1/audits', headers: JSON_TYPE, payload: [event] })
+    const response = await app.inject({
+      method: 'POST',
+      url: '/ingest/v1/audits',
+      headers: JSON_TYPE,
+      payload: [event],
+    })
     expect(response.json()).toMatchObject({ accepted: 1, rejectedCount: 0 })
     const [row] = await stores.warehouse.query({
       query: `SELECT workspace_id, timestamp, action_id, object_type_id, artifact_id, artifact_name, user_id, user_name,
@@ -143,7 +175,16 @@ describe('POST /ingest/v1/audits', () => {
       method: 'POST',
       url: '/ingest/v1/audits',
       headers: NDJSON,
-      payload: ndjson([{ ...audit(1, -1), action: undefined, objectType: undefined, actionId: 25, objectTypeId: 8, id: 'login-1' }]),
+      payload: ndjson([
+        {
+          ...audit(1, -1),
+          action: undefined,
+          objectType: undefined,
+          actionId: 25,
+          objectTypeId: 8,
+          id: 'login-1',
+        },
+      ]),
     })
     expect(response.json()).toMatchObject({ accepted: 1, rejectedCount: 0 })
     const [row] = await stores.warehouse.query<{ action_id: number; object_type_id: number }>({
@@ -160,7 +201,10 @@ describe('POST /ingest/v1/audits', () => {
     [{ action: undefined, actionId: 999 }, 'actionId: 999 is not in the action catalog'],
     [{ actionId: 3 }, 'action: give action or actionId, not both'],
     [{ workspaceId: '1018053' }, 'workspaceId: must be integer'],
-    [{ changes: [{ field: 'X', oldValue: 1, newValue: 2, extra: true }] }, "unknown field 'changes[0].extra'"],
+    [
+      { changes: [{ field: 'X', oldValue: 1, newValue: 2, extra: true }] },
+      "unknown field 'changes[0].extra'",
+    ],
     [{ artifactName: undefined }, 'artifactName: is required'],
     [{ timestamp: '2024-02-30T00:00:00Z' }, 'timestamp: not an ISO-8601 instant'],
     [{ artifactId: 1e19 }, 'artifactId: must be <= 9007199254740991'],
@@ -217,7 +261,12 @@ describe('POST /ingest/v1/audits', () => {
 
   it('lists at most 1,000 rejections but counts them all', async () => {
     const lines = Array.from({ length: 1500 }, () => '{}')
-    const response = await app.inject({ method: 'POST', url: '/ingest/v1/audits', headers: NDJSON, payload: lines.join('\n') })
+    const response = await app.inject({
+      method: 'POST',
+      url: '/ingest/v1/audits',
+      headers: NDJSON,
+      payload: lines.join('\n'),
+    })
     expect(response.json().rejected).toHaveLength(1000)
     expect(response.json().rejectedCount).toBe(1500)
   })
@@ -229,8 +278,20 @@ describe('ingestion errors store nothing', () => {
     ['an unclosed JSON array', JSON_TYPE, JSON.stringify([audit(1, 5010)]).slice(0, -1), 400, 'not closed'],
     ['data after the array', JSON_TYPE, JSON.stringify([audit(1, 5010)]) + ' []', 400, 'after the end'],
     ['an unsupported content type', { 'content-type': 'text/csv' }, 'a,b', 415, "content type 'text/csv'"],
-    ['an unsupported content encoding', { ...NDJSON, 'content-encoding': 'br' }, 'x', 415, "content encoding 'br'"],
-    ['a broken gzip body', { ...NDJSON, 'content-encoding': 'gzip' }, 'not gzip at all', 400, 'not valid gzip data'],
+    [
+      'an unsupported content encoding',
+      { ...NDJSON, 'content-encoding': 'br' },
+      'x',
+      415,
+      "content encoding 'br'",
+    ],
+    [
+      'a broken gzip body',
+      { ...NDJSON, 'content-encoding': 'gzip' },
+      'not gzip at all',
+      400,
+      'not valid gzip data',
+    ],
   ])('%s', async (_name, headers, payload, status, message) => {
     const response = await app.inject({ method: 'POST', url: '/ingest/v1/audits', headers, payload })
     expect(response.statusCode).toBe(status)
@@ -239,9 +300,16 @@ describe('ingestion errors store nothing', () => {
   })
 
   it('refuses an unknown stream by name, listing the streams', async () => {
-    const response = await app.inject({ method: 'POST', url: '/ingest/v1/audit', headers: NDJSON, payload: '{}' })
+    const response = await app.inject({
+      method: 'POST',
+      url: '/ingest/v1/audit',
+      headers: NDJSON,
+      payload: '{}',
+    })
     expect(response.statusCode).toBe(404)
-    expect(response.json().message).toMatch(/no ingestion stream 'audit'; the streams are audits, usage-sessions/)
+    expect(response.json().message).toMatch(
+      /no ingestion stream 'audit'; the streams are audits, usage-sessions/,
+    )
   })
 
   it('refuses more events than a batch may carry with 413, storing none', async () => {

@@ -10,14 +10,25 @@ import { tempDir } from '../helpers/stores.js'
 
 /** The real `tally` CLI, run from source as its own process, on one data directory. */
 const dataDir = path.join(tempDir(), 'data')
-const env = { ...process.env, TALLY_DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', TALLY_DEMO: '0', TALLY_LOG_LEVEL: 'warn' }
+const env = {
+  ...process.env,
+  TALLY_DATA_DIR: dataDir,
+  PORT: '0',
+  HOST: '127.0.0.1',
+  TALLY_DEMO: '0',
+  TALLY_LOG_LEVEL: 'warn',
+}
 const TALLY = ['--import', 'tsx', 'src/cli/index.ts']
 const run = promisify(execFile)
 
 const servers: ChildProcess[] = []
 afterAll(() => servers.forEach((s) => s.kill('SIGKILL')))
 
-async function startServer(): Promise<{ process: ChildProcess; url: string; exited: Promise<number | null> }> {
+async function startServer(): Promise<{
+  process: ChildProcess
+  url: string
+  exited: Promise<number | null>
+}> {
   const ownerFile = path.join(dataDir, 'owner.json')
   fs.rmSync(ownerFile, { force: true })
   const child = spawn(process.execPath, [...TALLY, 'serve'], { env, stdio: ['ignore', 'inherit', 'inherit'] })
@@ -26,7 +37,9 @@ async function startServer(): Promise<{ process: ChildProcess; url: string; exit
   const deadline = Date.now() + 90_000
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`)
-    const owner = fs.existsSync(ownerFile) ? (JSON.parse(fs.readFileSync(ownerFile, 'utf8')) as { url?: string }) : {}
+    const owner = fs.existsSync(ownerFile)
+      ? (JSON.parse(fs.readFileSync(ownerFile, 'utf8')) as { url?: string })
+      : {}
     if (owner.url) return { process: child, url: owner.url, exited }
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
@@ -77,15 +90,25 @@ describe('tally serve as a process', () => {
 
   it('refuses a second server on the same data directory, and imports through the running one', async () => {
     const server = await startServer()
-    const second = await run(process.execPath, [...TALLY, 'serve'], { env }).catch((error: { code: number; stderr: string }) => error)
-    expect(second).toMatchObject({ code: 1, stderr: expect.stringContaining(`in use by process ${server.process.pid}`) })
+    const second = await run(process.execPath, [...TALLY, 'serve'], { env }).catch(
+      (error: { code: number; stderr: string }) => error,
+    )
+    expect(second).toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining(`in use by process ${server.process.pid}`),
+    })
 
     const file = path.join(tempDir(), 'audits.ndjson')
     fs.writeFileSync(file, ndjson(audits(7002, 1200)) + '{"broken": \n')
-    const imported = await run(process.execPath, [...TALLY, 'import', 'audits', file, '--batch-size', '500'], { env }).catch(
-      (error: { code: number; stdout: string; stderr: string }) => error,
-    )
-    expect(imported).toMatchObject({ code: 1, stdout: expect.stringContaining('1200 accepted (0 already stored), 1 rejected') })
+    const imported = await run(
+      process.execPath,
+      [...TALLY, 'import', 'audits', file, '--batch-size', '500'],
+      { env },
+    ).catch((error: { code: number; stdout: string; stderr: string }) => error)
+    expect(imported).toMatchObject({
+      code: 1,
+      stdout: expect.stringContaining('1200 accepted (0 already stored), 1 rejected'),
+    })
     expect((imported as { stdout: string }).stdout).toContain('line 1201: not valid JSON')
 
     // SIGTERM while a large batch is in flight: the request still completes, then the process exits 0.
@@ -105,12 +128,17 @@ describe('tally serve as a process', () => {
 
   it('imports a CSV file directly into the stores when no server runs', async () => {
     const file = path.join(tempDir(), 'workspaces.csv')
-    fs.writeFileSync(file, 'artifactId,name,clientDomain\n1018053,"Acme v. Widget, LLC",Acme Legal\n1018054,Beta,\n')
+    fs.writeFileSync(
+      file,
+      'artifactId,name,clientDomain\n1018053,"Acme v. Widget, LLC",Acme Legal\n1018054,Beta,\n',
+    )
     const { stdout } = await run(process.execPath, [...TALLY, 'import', 'entities/workspaces', file], { env })
     expect(stdout).toContain('2 accepted (0 already stored), 0 rejected')
     const stores = await openStores(loadConfig({}, { dataDir, demo: false }))
     try {
-      expect(await stores.control.query('SELECT name, client_domain FROM workspaces ORDER BY artifact_id')).toEqual([
+      expect(
+        await stores.control.query('SELECT name, client_domain FROM workspaces ORDER BY artifact_id'),
+      ).toEqual([
         { name: 'Acme v. Widget, LLC', client_domain: 'Acme Legal' },
         { name: 'Beta', client_domain: '' },
       ])

@@ -18,7 +18,9 @@ afterAll(() => warehouse.close())
 
 /** Every table the migrations declare, by name (single-node names: no `_local`). */
 function declaredNames(): string[] {
-  return WAREHOUSE_MIGRATIONS.flatMap((m) => m.steps.flatMap((step) => (step.kind === 'createTable' ? [step.table.name] : [])))
+  return WAREHOUSE_MIGRATIONS.flatMap((m) =>
+    m.steps.flatMap((step) => (step.kind === 'createTable' ? [step.table.name] : [])),
+  )
 }
 
 /** Versions from here on belong to the fixture migration below, never to the real ones. */

@@ -54,7 +54,9 @@ describe('readJsonArray', () => {
   })
 
   it('refuses a body over the byte limit', async () => {
-    await expect(collect(readJsonArray(chunked('[1,2,3,4]', [2, 4, 6]), 5))).rejects.toMatchObject({ httpStatus: 413 })
+    await expect(collect(readJsonArray(chunked('[1,2,3,4]', [2, 4, 6]), 5))).rejects.toMatchObject({
+      httpStatus: 413,
+    })
   })
 })
 

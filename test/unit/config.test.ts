@@ -4,7 +4,13 @@ import { loadConfig } from '../../src/config/config.js'
 describe('loadConfig', () => {
   it('applies the documented defaults', () => {
     const config = loadConfig({})
-    expect(config).toMatchObject({ port: 8080, host: '0.0.0.0', demo: true, clickhouseDatabase: 'tally', logLevel: 'info' })
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      demo: true,
+      clickhouseDatabase: 'tally',
+      logLevel: 'info',
+    })
     expect(config.dataDir).toMatch(/\/data$/)
     expect(config.databaseUrl).toBeUndefined()
   })
@@ -28,7 +34,12 @@ describe('loadConfig', () => {
 
   it('names every bad variable in one error', () => {
     expect(() =>
-      loadConfig({ PORT: 'eighty', TALLY_LOG_LEVEL: 'loud', TALLY_CLICKHOUSE_URL: 'clickhouse.local', TALLY_DEMO: 'maybe' }),
+      loadConfig({
+        PORT: 'eighty',
+        TALLY_LOG_LEVEL: 'loud',
+        TALLY_CLICKHOUSE_URL: 'clickhouse.local',
+        TALLY_DEMO: 'maybe',
+      }),
     ).toThrow(/PORT: must be integer[\s\S]*TALLY_CLICKHOUSE_URL: [\s\S]*TALLY_DEMO: [\s\S]*TALLY_LOG_LEVEL: /)
   })
 

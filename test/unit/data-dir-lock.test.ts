@@ -22,9 +22,14 @@ describe('claimDataDir', () => {
   it('refuses a directory a live process owns and ignores one left by a dead process', async () => {
     const dir = tempDir()
     const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'])
-    fs.writeFileSync(path.join(dir, 'owner.json'), JSON.stringify({ pid: other.pid, command: 'serve', url: 'http://x' }))
+    fs.writeFileSync(
+      path.join(dir, 'owner.json'),
+      JSON.stringify({ pid: other.pid, command: 'serve', url: 'http://x' }),
+    )
     expect(findDataDirOwner(dir)).toMatchObject({ pid: other.pid })
-    expect(() => claimDataDir(dir, { command: 'import' })).toThrow(`in use by process ${other.pid} (tally serve at http://x)`)
+    expect(() => claimDataDir(dir, { command: 'import' })).toThrow(
+      `in use by process ${other.pid} (tally serve at http://x)`,
+    )
     other.kill('SIGKILL')
     await new Promise((resolve) => other.once('exit', resolve))
     expect(findDataDirOwner(dir)).toBeUndefined()

@@ -23,7 +23,10 @@ describe('describeSchemaErrors', () => {
     [{ at: '2024-01-01T00:00:00Z', n: 1.5 }, 'n: must be integer'],
     [{ at: '2024-01-01T00:00:00Z' }, 'n: is required'],
     [{ at: '2024-01-01T00:00:00Z', n: 1, extra: 1 }, "unknown field 'extra'"],
-    [{ at: '2024-01-01T00:00:00Z', n: 1, items: [{ x: 'a' }, { y: 1, x: 'b' }] }, "unknown field 'items[1].y'"],
+    [
+      { at: '2024-01-01T00:00:00Z', n: 1, items: [{ x: 'a' }, { y: 1, x: 'b' }] },
+      "unknown field 'items[1].y'",
+    ],
   ])('%j → %s', (value, message) => {
     const text = describeSchemaErrors(check.Errors(value))
     if (message === '') expect(text).toBe('')

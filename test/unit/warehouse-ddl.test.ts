@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  renderStep,
-  type DdlTarget,
-  type SchemaStep,
-  type TableDef,
-} from '../../src/store/warehouse/ddl.js'
+import { renderStep, type DdlTarget, type SchemaStep, type TableDef } from '../../src/store/warehouse/ddl.js'
 import { WAREHOUSE_MIGRATIONS } from '../../src/store/warehouse/migrate.js'
 
 const SINGLE: DdlTarget = { database: 'tally' }

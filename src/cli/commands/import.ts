@@ -50,7 +50,9 @@ export function registerImportCommand(program: Command, deps: ImportCommandDeps)
       const format = options.format ?? (path.extname(file).toLowerCase() === '.csv' ? 'csv' : 'ndjson')
       const send = (sink: IngestSink, texts: string[]) =>
         kind ? sink.upsertEntities(kind, texts) : sink.sendEvents(target, texts)
-      await deps.withSink((sink) => importFile(file, format, schema, options.batchSize, (texts) => send(sink, texts)))
+      await deps.withSink((sink) =>
+        importFile(file, format, schema, options.batchSize, (texts) => send(sink, texts)),
+      )
     })
 }
 
@@ -64,7 +66,10 @@ async function importFile(
   const size = fs.statSync(file).size
   const input = fs.createReadStream(file)
   const bar = new cliProgress.SingleBar(
-    { format: 'importing [{bar}] {percentage}% | {value}/{total} bytes | {events} events | {rate} events/s', stream: process.stderr },
+    {
+      format: 'importing [{bar}] {percentage}% | {value}/{total} bytes | {events} events | {rate} events/s',
+      stream: process.stderr,
+    },
     cliProgress.Presets.shades_classic,
   )
   bar.start(size, 0, { events: 0, rate: 0 })
@@ -79,11 +84,15 @@ async function importFile(
     totals.duplicates += result.duplicates
     totals.rejected += result.rejectedCount
     for (const rejection of result.rejected) {
-      if (listed.length < MAX_LISTED_REJECTIONS) listed.push(`line ${batch[rejection.line - 1]?.line}: ${rejection.error}`)
+      if (listed.length < MAX_LISTED_REJECTIONS)
+        listed.push(`line ${batch[rejection.line - 1]?.line}: ${rejection.error}`)
     }
     batch = []
     const seconds = (Date.now() - started) / 1000
-    bar.update(input.bytesRead, { events: totals.accepted, rate: Math.round(totals.accepted / Math.max(seconds, 0.001)) })
+    bar.update(input.bytesRead, {
+      events: totals.accepted,
+      rate: Math.round(totals.accepted / Math.max(seconds, 0.001)),
+    })
   }
   for await (const item of format === 'csv' ? csvItems(input, schema) : ndjsonItems(input)) {
     batch.push(item)
@@ -97,7 +106,8 @@ async function importFile(
     `${totals.accepted} accepted (${totals.duplicates} already stored), ${totals.rejected} rejected, in ${seconds} s\n`,
   )
   for (const line of listed) process.stdout.write(`  ${line}\n`)
-  if (totals.rejected > listed.length) process.stdout.write(`  … and ${totals.rejected - listed.length} more\n`)
+  if (totals.rejected > listed.length)
+    process.stdout.write(`  … and ${totals.rejected - listed.length} more\n`)
   if (totals.rejected > 0) process.exitCode = 1
 }
 
@@ -111,7 +121,10 @@ async function* ndjsonItems(input: fs.ReadStream): AsyncGenerator<FileItem> {
 
 async function* csvItems(input: fs.ReadStream, schema: TObject): AsyncGenerator<FileItem> {
   const parser = input.pipe(parseCsv({ columns: true, bom: true, skip_empty_lines: true, info: true }))
-  for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+  for await (const { record, info } of parser as AsyncIterable<{
+    record: Record<string, string>
+    info: { lines: number }
+  }>) {
     yield { line: info.lines, text: JSON.stringify(csvRecordToEvent(record, schema)) }
   }
 }
@@ -123,6 +136,7 @@ function parseFormat(value: string): 'ndjson' | 'csv' {
 
 function parseBatchSize(value: string): number {
   const n = Number(value)
-  if (!Number.isInteger(n) || n < 1 || n > 1_000_000) throw new InvalidArgumentError('expected an integer from 1 to 1000000')
+  if (!Number.isInteger(n) || n < 1 || n > 1_000_000)
+    throw new InvalidArgumentError('expected an integer from 1 to 1000000')
   return n
 }

@@ -9,7 +9,10 @@ export interface RawItem {
 const NEWLINE = 0x0a
 
 /** Counts the bytes of a body as it streams and refuses it as soon as it passes the limit. */
-async function* limited(body: AsyncIterable<Buffer> | Iterable<Buffer>, maxBytes: number): AsyncGenerator<Buffer> {
+async function* limited(
+  body: AsyncIterable<Buffer> | Iterable<Buffer>,
+  maxBytes: number,
+): AsyncGenerator<Buffer> {
   let total = 0
   for await (const chunk of body) {
     total += chunk.length
@@ -19,7 +22,10 @@ async function* limited(body: AsyncIterable<Buffer> | Iterable<Buffer>, maxBytes
 }
 
 /** Splits an NDJSON body into its non-blank lines without holding more than one line at a time. */
-export async function* readNdjson(body: AsyncIterable<Buffer> | Iterable<Buffer>, maxBytes: number): AsyncGenerator<RawItem> {
+export async function* readNdjson(
+  body: AsyncIterable<Buffer> | Iterable<Buffer>,
+  maxBytes: number,
+): AsyncGenerator<RawItem> {
   let pending: Buffer[] = []
   let line = 0
   for await (const chunk of limited(body, maxBytes)) {
@@ -44,7 +50,10 @@ export async function* readNdjson(body: AsyncIterable<Buffer> | Iterable<Buffer>
  * by JSON.parse, so a broken element is rejected alone and the rest of the batch is kept.
  * (stream-json would assemble values too, but documents itself as unfit for untrusted input.)
  */
-export async function* readJsonArray(body: AsyncIterable<Buffer> | Iterable<Buffer>, maxBytes: number): AsyncGenerator<RawItem> {
+export async function* readJsonArray(
+  body: AsyncIterable<Buffer> | Iterable<Buffer>,
+  maxBytes: number,
+): AsyncGenerator<RawItem> {
   let state = 'before' as ArrayPosition
   let depth = 0
   let inString = false

@@ -10,7 +10,9 @@ import type { IngestService } from './service.js'
 const IngestResultSchema = Type.Object(
   {
     accepted: Type.Integer({ description: 'Valid events, including ones already stored under the same id' }),
-    duplicates: Type.Integer({ description: 'Accepted events not stored again because their id was already stored' }),
+    duplicates: Type.Integer({
+      description: 'Accepted events not stored again because their id was already stored',
+    }),
     rejected: Type.Array(
       Type.Object({
         line: Type.Integer({ description: 'Line number (NDJSON) or 1-based element number (JSON array)' }),
@@ -33,7 +35,9 @@ async function* decode(body: Readable, encoding: string | undefined): AsyncGener
   const name = (encoding ?? 'identity').trim().toLowerCase()
   if (name === 'identity') return yield* body
   if (name !== 'gzip' && name !== 'x-gzip') {
-    throw new UnsupportedMediaTypeError(`content encoding '${encoding}' is not accepted: send gzip or no encoding`)
+    throw new UnsupportedMediaTypeError(
+      `content encoding '${encoding}' is not accepted: send gzip or no encoding`,
+    )
   }
   try {
     yield* body.pipe(createGunzip())
@@ -52,8 +56,9 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
 
   // Bodies are read as streams by the handlers, never buffered whole by Fastify.
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser(['application/x-ndjson', 'application/json', 'application/jsonl'], (_req, payload, done) =>
-    done(null, payload),
+  app.addContentTypeParser(
+    ['application/x-ndjson', 'application/json', 'application/jsonl'],
+    (_req, payload, done) => done(null, payload),
   )
   app.addContentTypeParser('*', (request, _payload, done) =>
     done(
@@ -66,10 +71,13 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
 
   const readItems = (request: FastifyRequest): AsyncIterable<RawItem> => {
     const declared = Number(request.headers['content-length'])
-    if (declared > maxBodyBytes) throw new PayloadTooLargeError(`request body exceeds the ${maxBodyBytes}-byte limit`)
+    if (declared > maxBodyBytes)
+      throw new PayloadTooLargeError(`request body exceeds the ${maxBodyBytes}-byte limit`)
     const body = decode(request.body as Readable, request.headers['content-encoding'])
     const mediaType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase()
-    return mediaType === 'application/json' ? readJsonArray(body, maxBodyBytes) : readNdjson(body, maxBodyBytes)
+    return mediaType === 'application/json'
+      ? readJsonArray(body, maxBodyBytes)
+      : readNdjson(body, maxBodyBytes)
   }
 
   // The body schema documents the events; the handler validates them one by one as they stream.
@@ -119,7 +127,11 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
   const kinds = service.listEntityKinds().map((e) => e.kind)
   app.post('/:stream', { schema: { hide: true } }, async (request) => {
     const { stream } = request.params as { stream: string }
-    throw new AppError('not_found', 404, `no ingestion stream '${stream}'; the streams are ${streams.join(', ')}`)
+    throw new AppError(
+      'not_found',
+      404,
+      `no ingestion stream '${stream}'; the streams are ${streams.join(', ')}`,
+    )
   })
   app.put('/entities/:kind', { schema: { hide: true } }, async (request) => {
     const { kind } = request.params as { kind: string }

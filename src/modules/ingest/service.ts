@@ -66,7 +66,11 @@ export class IngestService {
    * stored until the whole body has been read, so a request refused for its size stores nothing.
    * When this resolves, every accepted event is on disk.
    */
-  async ingestEvents(caller: Caller, streamName: string, items: AsyncIterable<RawItem>): Promise<IngestResult> {
+  async ingestEvents(
+    caller: Caller,
+    streamName: string,
+    items: AsyncIterable<RawItem>,
+  ): Promise<IngestResult> {
     const stream = STREAMS.get(streamName)
     if (!stream) throw new NotFoundError(`ingestion stream '${streamName}'`)
     const tenantId = caller.tenantId
@@ -107,9 +111,13 @@ export class IngestService {
     let count = 0
     for await (const item of items) {
       if (++count > this.limits.maxEvents) {
-        throw new PayloadTooLargeError(`a batch may carry at most ${this.limits.maxEvents} events; send smaller batches`)
+        throw new PayloadTooLargeError(
+          `a batch may carry at most ${this.limits.maxEvents} events; send smaller batches`,
+        )
       }
-      const error = checkItem(item.text, check, (value) => valid.push({ line: item.line, value: convert(value) }))
+      const error = checkItem(item.text, check, (value) =>
+        valid.push({ line: item.line, value: convert(value) }),
+      )
       if (error !== undefined) {
         rejectedCount++
         if (rejected.length < MAX_LISTED_REJECTIONS) rejected.push({ line: item.line, error })
@@ -123,20 +131,30 @@ export class IngestService {
    * are written before their keys, so a stored key always has its event; a crash between the two
    * leaves events without keys, which the lookup finds in the event table itself.
    */
-  private async storeNew(stream: StreamDef<never>, tenantId: number, rows: Record<string, unknown>[]): Promise<number> {
+  private async storeNew(
+    stream: StreamDef<never>,
+    tenantId: number,
+    rows: Record<string, unknown>[],
+  ): Promise<number> {
     const fresh = await this.dropKnownKeys(stream, tenantId, rows)
     if (stream.assignedId && fresh.length > 0) {
       const first = await this.allocateIds(stream.assignedId.counter, fresh.length)
       fresh.forEach((row, i) => (row[stream.assignedId!.column] = first + i))
     }
     for (let i = 0; i < fresh.length; i += INSERT_BLOCK_ROWS) {
-      await this.stores.warehouse.insert(stream.table, fresh.slice(i, i + INSERT_BLOCK_ROWS), `ingest:${stream.name}`)
+      await this.stores.warehouse.insert(
+        stream.table,
+        fresh.slice(i, i + INSERT_BLOCK_ROWS),
+        `ingest:${stream.name}`,
+      )
     }
     const keys = fresh.filter((row) => row.ingest_key !== '')
     for (let i = 0; i < keys.length; i += INSERT_BLOCK_ROWS) {
       await this.stores.warehouse.insert(
         'ingest_keys',
-        keys.slice(i, i + INSERT_BLOCK_ROWS).map((row) => ({ tenant_id: tenantId, stream: stream.name, key: row.ingest_key })),
+        keys
+          .slice(i, i + INSERT_BLOCK_ROWS)
+          .map((row) => ({ tenant_id: tenantId, stream: stream.name, key: row.ingest_key })),
         `ingest:${stream.name}:keys`,
       )
     }
@@ -221,6 +239,7 @@ function checkItem(text: string, check: Validator, accept: (value: unknown) => v
 function containsNul(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('\0')
   if (Array.isArray(value)) return value.some(containsNul)
-  if (value && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\0') || containsNul(v))
+  if (value && typeof value === 'object')
+    return Object.entries(value).some(([k, v]) => k.includes('\0') || containsNul(v))
   return false
 }

@@ -29,7 +29,11 @@ export function serviceSink(service: IngestService, caller: Caller): IngestSink 
 }
 
 export function httpSink(baseUrl: string, headers: Record<string, string> = {}): IngestSink {
-  const send = async (method: 'POST' | 'PUT', path: string, items: readonly (object | string)[]): Promise<IngestResult> => {
+  const send = async (
+    method: 'POST' | 'PUT',
+    path: string,
+    items: readonly (object | string)[],
+  ): Promise<IngestResult> => {
     // One item a line: a text holding a newline would shift the line numbers, so it is re-encoded.
     const body = Readable.from(items.map((item) => toText(item).replace(/\r?\n/g, ' ') + '\n'))
     const response = await fetch(new URL(`/ingest/v1/${path}`, baseUrl), {
@@ -40,7 +44,11 @@ export function httpSink(baseUrl: string, headers: Record<string, string> = {}):
     } as RequestInit)
     const payload = (await response.json()) as IngestResult & { error?: string; message?: string }
     if (!response.ok) {
-      throw new AppError(payload.error ?? 'ingest_failed', response.status, payload.message ?? response.statusText)
+      throw new AppError(
+        payload.error ?? 'ingest_failed',
+        response.status,
+        payload.message ?? response.statusText,
+      )
     }
     return payload
   }

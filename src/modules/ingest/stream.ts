@@ -46,7 +46,10 @@ export function EventSchema<P extends TProperties>(properties: P, description: s
   return Type.Object(
     {
       id: Type.Optional(
-        Type.String({ ...ID_TEXT, description: 'Idempotency key: an event with an id already stored is not stored again.' }),
+        Type.String({
+          ...ID_TEXT,
+          description: 'Idempotency key: an event with an id already stored is not stored again.',
+        }),
       ),
       ...properties,
     },

@@ -6,12 +6,18 @@ import type { ControlDb } from './driver.js'
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url))
 
 /** Migration files are `NNNN-name.sql`, applied in order of NNNN. */
-export function listControlMigrations(dir = MIGRATIONS_DIR): { version: number; name: string; file: string }[] {
+export function listControlMigrations(
+  dir = MIGRATIONS_DIR,
+): { version: number; name: string; file: string }[] {
   return fs
     .readdirSync(dir)
     .filter((f) => /^\d{4}-.+\.sql$/.test(f))
     .sort()
-    .map((file) => ({ version: Number(file.slice(0, 4)), name: file.slice(5, -4), file: path.join(dir, file) }))
+    .map((file) => ({
+      version: Number(file.slice(0, 4)),
+      name: file.slice(5, -4),
+      file: path.join(dir, file),
+    }))
 }
 
 /**

@@ -57,7 +57,10 @@ export function renderStep(step: SchemaStep, target: DdlTarget): string[] {
 }
 
 function renderCreateTable(table: TableDef, target: DdlTarget): string[] {
-  const body = [...table.columns.map(([name, type]) => `${name} ${type}`), ...(table.indexes ?? []).map((i) => `INDEX ${i}`)]
+  const body = [
+    ...table.columns.map(([name, type]) => `${name} ${type}`),
+    ...(table.indexes ?? []).map((i) => `INDEX ${i}`),
+  ]
   const settings = { ...DURABLE_INSERTS, ...table.settings }
   const local = localName(table.name, target)
   const create = [
@@ -90,7 +93,9 @@ function renderEngine(table: TableDef, local: string, target: DdlTarget): string
 
 /** The tables an ALTER must touch: the local and the Distributed one in a cluster, else the one table. */
 function physicalNames(table: string, target: DdlTarget): string[] {
-  return target.cluster ? [qualified(`${table}_local`, target), qualified(table, target)] : [qualified(table, target)]
+  return target.cluster
+    ? [qualified(`${table}_local`, target), qualified(table, target)]
+    : [qualified(table, target)]
 }
 
 function localName(name: string, target: DdlTarget): string {

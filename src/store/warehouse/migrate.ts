@@ -37,7 +37,11 @@ export async function migrateWarehouse(
     for (const step of migration.steps) {
       for (const sql of renderStep(step, target)) await warehouse.command({ query: sql, tag: 'migrate' })
     }
-    await warehouse.insert('schema_migrations', [{ version: migration.version, name: migration.name }], 'migrate')
+    await warehouse.insert(
+      'schema_migrations',
+      [{ version: migration.version, name: migration.name }],
+      'migrate',
+    )
     done.push(migration.version)
   }
   return done

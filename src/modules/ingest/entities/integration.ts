@@ -21,11 +21,33 @@ export const integrationsEntity = defineEntity({
   ),
   keyOf: (i) => i.integrationId,
   async upsert(stores, tenantId, items) {
-    const columns = ['tenant_id', 'integration_id', 'name', 'system1', 'system2', 'project1', 'project2', 'entity_types', 'status', 'last_updated']
+    const columns = [
+      'tenant_id',
+      'integration_id',
+      'name',
+      'system1',
+      'system2',
+      'project1',
+      'project2',
+      'entity_types',
+      'status',
+      'last_updated',
+    ]
     for (const part of chunk(items, 1000)) {
       await stores.control.query(
         upsertStatement('integrations', columns, ['tenant_id', 'integration_id'], part.length),
-        part.flatMap((i) => [tenantId, i.integrationId, i.name ?? '', i.system1, i.system2, i.project1, i.project2, i.entityTypes, i.status, i.lastUpdated]),
+        part.flatMap((i) => [
+          tenantId,
+          i.integrationId,
+          i.name ?? '',
+          i.system1,
+          i.system2,
+          i.project1,
+          i.project2,
+          i.entityTypes,
+          i.status,
+          i.lastUpdated,
+        ]),
       )
     }
   },

@@ -23,10 +23,25 @@ export const workspacesEntity = defineEntity({
   ),
   keyOf: (w) => String(w.artifactId),
   async upsert(stores, tenantId, items) {
-    const columns = ['tenant_id', 'artifact_id', 'name', 'client_domain', 'matter', 'template', 'status', 'created_at']
+    const columns = [
+      'tenant_id',
+      'artifact_id',
+      'name',
+      'client_domain',
+      'matter',
+      'template',
+      'status',
+      'created_at',
+    ]
     for (const part of chunk(items, ROWS_PER_STATEMENT)) {
       await stores.control.query(
-        upsertStatement('workspaces', columns, ['tenant_id', 'artifact_id'], part.length, 'updated_at = now()'),
+        upsertStatement(
+          'workspaces',
+          columns,
+          ['tenant_id', 'artifact_id'],
+          part.length,
+          'updated_at = now()',
+        ),
         part.flatMap((w) => [
           tenantId,
           w.artifactId,
@@ -51,7 +66,9 @@ export const usersEntity = defineEntity({
       fullName: Type.String(NAME),
       email: Type.Optional(Type.String({ maxLength: 320 })),
       isSystemAdmin: Type.Optional(Type.Boolean()),
-      workspaceIds: Type.Optional(Type.Array(Type.Integer(POSITIVE_ID), { maxItems: 100_000, uniqueItems: true })),
+      workspaceIds: Type.Optional(
+        Type.Array(Type.Integer(POSITIVE_ID), { maxItems: 100_000, uniqueItems: true }),
+      ),
     },
     { additionalProperties: false },
   ),
@@ -61,18 +78,26 @@ export const usersEntity = defineEntity({
     await stores.control.transaction(async (tx) => {
       for (const part of chunk(items, ROWS_PER_STATEMENT)) {
         await tx.query(
-          upsertStatement('platform_users', columns, ['tenant_id', 'artifact_id'], part.length, 'updated_at = now()'),
+          upsertStatement(
+            'platform_users',
+            columns,
+            ['tenant_id', 'artifact_id'],
+            part.length,
+            'updated_at = now()',
+          ),
           part.flatMap((u) => [tenantId, u.artifactId, u.fullName, u.email ?? '', u.isSystemAdmin ?? false]),
         )
       }
       // A user's workspace list is replaced as a whole when it is sent.
       const withWorkspaces = items.filter((u) => u.workspaceIds !== undefined)
       if (withWorkspaces.length === 0) return
-      await tx.query('DELETE FROM platform_user_workspaces WHERE tenant_id = $1 AND user_id = ANY($2::bigint[])', [
-        tenantId,
-        withWorkspaces.map((u) => u.artifactId),
-      ])
-      const pairs = withWorkspaces.flatMap((u) => (u.workspaceIds ?? []).map((w) => [u.artifactId, w] as const))
+      await tx.query(
+        'DELETE FROM platform_user_workspaces WHERE tenant_id = $1 AND user_id = ANY($2::bigint[])',
+        [tenantId, withWorkspaces.map((u) => u.artifactId)],
+      )
+      const pairs = withWorkspaces.flatMap((u) =>
+        (u.workspaceIds ?? []).map((w) => [u.artifactId, w] as const),
+      )
       for (const part of chunk(pairs, 10_000)) {
         await tx.query(
           `INSERT INTO platform_user_workspaces (tenant_id, user_id, workspace_id)
@@ -111,7 +136,21 @@ export const documentsEntity = defineEntity({
     ),
 })
 
-export const FIELD_TYPES = ['SingleChoice', 'MultipleChoice', 'YesNo', 'FixedLengthText', 'LongText', 'WholeNumber', 'Decimal', 'Currency', 'Date', 'User', 'SingleObject', 'MultipleObject', 'File'] as const
+export const FIELD_TYPES = [
+  'SingleChoice',
+  'MultipleChoice',
+  'YesNo',
+  'FixedLengthText',
+  'LongText',
+  'WholeNumber',
+  'Decimal',
+  'Currency',
+  'Date',
+  'User',
+  'SingleObject',
+  'MultipleObject',
+  'File',
+] as const
 
 export const fieldsEntity = defineEntity({
   kind: 'fields',
@@ -124,7 +163,10 @@ export const fieldsEntity = defineEntity({
       fieldType: Type.Enum([...FIELD_TYPES]),
       choices: Type.Optional(
         Type.Array(
-          Type.Object({ artifactId: Type.Integer(POSITIVE_ID), name: Type.String(NAME) }, { additionalProperties: false }),
+          Type.Object(
+            { artifactId: Type.Integer(POSITIVE_ID), name: Type.String(NAME) },
+            { additionalProperties: false },
+          ),
           { maxItems: 10_000 },
         ),
       ),
@@ -153,12 +195,20 @@ export const fieldsEntity = defineEntity({
         tenantId,
         withChoices.map((f) => f.artifactId),
       ])
-      const choices = withChoices.flatMap((f) => (f.choices ?? []).map((c, i) => [f.artifactId, c.artifactId, c.name, i] as const))
+      const choices = withChoices.flatMap((f) =>
+        (f.choices ?? []).map((c, i) => [f.artifactId, c.artifactId, c.name, i] as const),
+      )
       for (const part of chunk(choices, 10_000)) {
         await tx.query(
           `INSERT INTO field_choices (tenant_id, field_id, artifact_id, name, ordinal)
            SELECT $1, f, c, n, o FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::int[]) AS t(f, c, n, o)`,
-          [tenantId, part.map((p) => p[0]), part.map((p) => p[1]), part.map((p) => p[2]), part.map((p) => p[3])],
+          [
+            tenantId,
+            part.map((p) => p[0]),
+            part.map((p) => p[1]),
+            part.map((p) => p[2]),
+            part.map((p) => p[3]),
+          ],
         )
       }
     })

@@ -13,7 +13,13 @@ export const productsEntity = defineEntity({
   async upsert(stores, tenantId, items) {
     for (const part of chunk(items, 1000)) {
       await stores.control.query(
-        upsertStatement('products', ['tenant_id', 'product_id', 'name'], ['tenant_id', 'product_id'], part.length, 'updated_at = now()'),
+        upsertStatement(
+          'products',
+          ['tenant_id', 'product_id', 'name'],
+          ['tenant_id', 'product_id'],
+          part.length,
+          'updated_at = now()',
+        ),
         part.flatMap((p) => [tenantId, p.productId, p.name]),
       )
     }

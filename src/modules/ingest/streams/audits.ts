@@ -1,6 +1,17 @@
 import Type from 'typebox'
 import { AUDIT_ACTIONS, AUDIT_OBJECT_TYPES, findInCatalog } from '../../audit/catalog.js'
-import { EventError, EventSchema, ID, Instant, MAX_JSON_BYTES, NAME, POSITIVE_ID, TEXT, defineStream, toUtc } from '../stream.js'
+import {
+  EventError,
+  EventSchema,
+  ID,
+  Instant,
+  MAX_JSON_BYTES,
+  NAME,
+  POSITIVE_ID,
+  TEXT,
+  defineStream,
+  toUtc,
+} from '../stream.js'
 
 const FieldChange = Type.Object(
   {
@@ -46,7 +57,8 @@ export const auditsStream = defineStream({
     const objectType = resolve(AUDIT_OBJECT_TYPES, 'objectType', event.objectTypeId, event.objectType)
     const changes = event.changes ?? []
     const details = event.details ? JSON.stringify(event.details) : ''
-    if (details.length > MAX_JSON_BYTES) throw new EventError(`details: larger than ${MAX_JSON_BYTES} bytes of JSON`)
+    if (details.length > MAX_JSON_BYTES)
+      throw new EventError(`details: larger than ${MAX_JSON_BYTES} bytes of JSON`)
     return {
       tenant_id: tenantId,
       workspace_id: event.workspaceId,
@@ -77,11 +89,14 @@ function resolve(
   name: string | undefined,
 ): number {
   if (id === undefined && name === undefined) throw new EventError(`${field}: give ${field} or ${field}Id`)
-  if (id !== undefined && name !== undefined) throw new EventError(`${field}: give ${field} or ${field}Id, not both`)
+  if (id !== undefined && name !== undefined)
+    throw new EventError(`${field}: give ${field} or ${field}Id, not both`)
   const entry = findInCatalog(catalog, { id, name })
   if (!entry) {
     throw new EventError(
-      id !== undefined ? `${field}Id: ${id} is not in the ${field} catalog` : `${field}: '${name}' is not in the ${field} catalog`,
+      id !== undefined
+        ? `${field}Id: ${id} is not in the ${field} catalog`
+        : `${field}: '${name}' is not in the ${field} catalog`,
     )
   }
   return entry.id

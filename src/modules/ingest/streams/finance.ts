@@ -1,5 +1,15 @@
 import Type from 'typebox'
-import { CREDITS, EventSchema, ID_TEXT, Instant, NAME, TEXT, defineStream, orEmpty, toUtc } from '../stream.js'
+import {
+  CREDITS,
+  EventSchema,
+  ID_TEXT,
+  Instant,
+  NAME,
+  TEXT,
+  defineStream,
+  orEmpty,
+  toUtc,
+} from '../stream.js'
 
 /** Folder and service scope every report-data record (and its filters). */
 const scope = {
@@ -22,7 +32,11 @@ const common = (event: Scoped, tenantId: number) => ({
   service: orEmpty(event.service),
   ingest_key: orEmpty(event.id),
 })
-const measured = (event: Measured) => ({ quantity: event.quantity, unit: event.unit, credits: event.credits ?? 0 })
+const measured = (event: Measured) => ({
+  quantity: event.quantity,
+  unit: event.unit,
+  credits: event.credits ?? 0,
+})
 
 export const creditTransactionsStream = defineStream({
   name: 'credit-transactions',
@@ -36,11 +50,16 @@ export const creditTransactionsStream = defineStream({
       transactionType: Type.Enum(['Consumed', 'Granted', 'Refunded', 'Expired'], {
         description: 'Consumed and Expired lower the balance; Granted and Refunded raise it',
       }),
-      credits: Type.Number({ ...CREDITS, description: 'Amount of credits (positive; the type gives the direction)' }),
+      credits: Type.Number({
+        ...CREDITS,
+        description: 'Amount of credits (positive; the type gives the direction)',
+      }),
       hostingType: Type.Optional(Type.String({ maxLength: 256, description: 'Cloud, OnPremises, …' })),
       productName: Type.Optional(Type.String({ maxLength: 1024 })),
       productCode: Type.Optional(Type.String({ maxLength: 256 })),
-      user: Type.Optional(Type.String({ maxLength: 1024, description: 'User (email) who consumed the credits' })),
+      user: Type.Optional(
+        Type.String({ maxLength: 1024, description: 'User (email) who consumed the credits' }),
+      ),
       ...scope,
       creditsAgreementId: Type.Optional(Type.String({ maxLength: 256 })),
       description: Type.Optional(Type.String(TEXT)),

@@ -8,7 +8,12 @@ import {
   userUsageStream,
 } from './finance.js'
 import { syncActivityStream, userObservationsStream } from './integration.js'
-import { usageCustomEventsStream, usageEventsStream, usageExceptionsStream, usageSessionsStream } from './usage.js'
+import {
+  usageCustomEventsStream,
+  usageEventsStream,
+  usageExceptionsStream,
+  usageSessionsStream,
+} from './usage.js'
 
 /** Every ingestion stream, by its URL name. */
 export const STREAMS: ReadonlyMap<string, StreamDef<never>> = new Map(

@@ -1,7 +1,13 @@
 import Type from 'typebox'
 import { EventError, EventSchema, ID_TEXT, Instant, NAME, defineStream, orEmpty, toUtc } from '../stream.js'
 
-export const INTERACTION_TYPES = ['CommentAuthor', 'AttachmentAuthor', 'MappedUserField', 'Mention', 'Update'] as const
+export const INTERACTION_TYPES = [
+  'CommentAuthor',
+  'AttachmentAuthor',
+  'MappedUserField',
+  'Mention',
+  'Update',
+] as const
 
 export const syncActivityStream = defineStream({
   name: 'sync-activity',
@@ -11,7 +17,10 @@ export const syncActivityStream = defineStream({
   schema: EventSchema(
     {
       timestamp: Instant('When the sync finished'),
-      integrationId: Type.String({ ...ID_TEXT, description: 'The integration (see the integrations entity)' }),
+      integrationId: Type.String({
+        ...ID_TEXT,
+        description: 'The integration (see the integrations entity)',
+      }),
       sourceSystem: Type.String(NAME),
       targetSystem: Type.String(NAME),
       sourceProject: Type.String(NAME),

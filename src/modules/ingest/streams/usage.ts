@@ -23,7 +23,10 @@ const source = {
 }
 const optionalSession = { sessionId: Type.Optional(Type.String({ ...ID_TEXT, description: 'Session id' })) }
 
-const sourceColumns = (event: { productId: number; clientId: string; sessionId?: string }, tenantId: number) => ({
+const sourceColumns = (
+  event: { productId: number; clientId: string; sessionId?: string },
+  tenantId: number,
+) => ({
   tenant_id: tenantId,
   product_id: event.productId,
   client_id: event.clientId,
@@ -103,8 +106,10 @@ export const usageCustomEventsStream = defineStream({
   ),
   toRow(event, tenantId) {
     const long = Object.keys(event.data).find((key) => key.length > MAX_DATA_KEY)
-    if (long !== undefined) throw new EventError(`data: key '${long.slice(0, 40)}…' is longer than ${MAX_DATA_KEY} characters`)
-    if (JSON.stringify(event.data).length > MAX_JSON_BYTES) throw new EventError(`data: larger than ${MAX_JSON_BYTES} bytes of JSON`)
+    if (long !== undefined)
+      throw new EventError(`data: key '${long.slice(0, 40)}…' is longer than ${MAX_DATA_KEY} characters`)
+    if (JSON.stringify(event.data).length > MAX_JSON_BYTES)
+      throw new EventError(`data: larger than ${MAX_JSON_BYTES} bytes of JSON`)
     return {
       ...sourceColumns(event, tenantId),
       timestamp: toUtc(event.timestamp),
