@@ -7,6 +7,7 @@ import { anonymousCaller, type Caller } from './http/caller.js'
 import { registerErrorHandling } from './http/errors.js'
 import { registerHealth } from './http/health.js'
 import { registerOpenApi } from './http/openapi.js'
+import { jobsRoutes } from './modules/admin/jobs-routes.js'
 import { ingestRoutes } from './modules/ingest/routes.js'
 import { IngestService } from './modules/ingest/service.js'
 import type { Stores } from './store/stores.js'
@@ -80,5 +81,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     service: services.ingest,
     maxBodyBytes: config.ingestMaxBodyBytes,
   })
+  await app.register(jobsRoutes, { prefix: '/admin/v1', control: stores.control })
   return app
 }

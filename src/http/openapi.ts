@@ -16,6 +16,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       },
       tags: [
         { name: 'ingest', description: 'Events and reference data in' },
+        { name: 'admin', description: 'Administration: background jobs' },
         { name: 'operations', description: 'Health and readiness' },
       ],
     },
