@@ -3,7 +3,17 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import type { Logger } from 'pino'
 import { randomUUID } from 'node:crypto'
 import type { Config } from './config/config.js'
-import { anonymousCaller, type Caller } from './http/caller.js'
+import cookie from '@fastify/cookie'
+import rateLimit from '@fastify/rate-limit'
+import { identityAdminRoutes } from './modules/identity/admin-routes.js'
+import type { Caller } from './modules/identity/caller.js'
+import { identityRoutes } from './modules/identity/routes.js'
+import {
+  CSRF_HEADER,
+  IdentityService,
+  RUI_SESSION_COOKIE,
+  SESSION_COOKIE,
+} from './modules/identity/service.js'
 import { registerErrorHandling } from './http/errors.js'
 import { registerHealth } from './http/health.js'
 import { registerOpenApi } from './http/openapi.js'
@@ -37,6 +47,9 @@ export function buildServices(config: Config, stores: Stores): Services {
   return { ingest: new IngestService(stores, { maxEvents: config.ingestMaxEvents }) }
 }
 
+/** Cookies are marked Secure when Tally is reached over HTTPS. */
+const isHttps = (origin: string) => new URL(origin).protocol === 'https:'
+
 /**
  * Builds the whole HTTP application over open stores. It never listens: `main` does, tests use
  * `inject()`. Each API family is one plugin mounted at its documented prefix.
@@ -66,10 +79,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (closing) reply.header('connection', 'close')
   })
 
+  // Every request is authenticated before routing: handlers receive the caller, and services
+  // decide with it what the caller may see and do.
+  const identity = await IdentityService.create(stores.control, config.publicOrigin)
+  await app.register(cookie)
+  await app.register(rateLimit, { global: false })
   app.decorateRequest('caller', null as unknown as Caller)
   app.addHook('onRequest', async (request, reply) => {
-    request.caller = anonymousCaller()
     reply.header('x-request-id', request.id)
+    const session = request.cookies[SESSION_COOKIE] ?? request.cookies[RUI_SESSION_COOKIE]
+    request.caller = await identity.authenticate(request.headers.authorization, session)
+    const csrf = request.headers[CSRF_HEADER]
+    identity.checkCsrf(
+      request.caller,
+      request.method,
+      typeof csrf === 'string' ? csrf : undefined,
+      request.headers.origin,
+    )
   })
 
   await registerOpenApi(app, VERSION)
@@ -81,6 +107,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     service: services.ingest,
     maxBodyBytes: config.ingestMaxBodyBytes,
   })
+  await app.register(identityRoutes, { identity, secureCookies: isHttps(config.publicOrigin) })
+  await app.register(identityAdminRoutes, { prefix: '/admin/v1', control: stores.control })
   await app.register(jobsRoutes, { prefix: '/admin/v1', control: stores.control })
   return app
 }

@@ -3,10 +3,11 @@ import type { Logger } from 'pino'
 import { buildApp, buildServices } from './app.js'
 import type { Config } from './config/config.js'
 import { loadDemo } from './demo/load.js'
-import { anonymousCaller } from './http/caller.js'
+import { systemCaller } from './modules/identity/caller.js'
 import { JobRegistry } from './jobs/registry.js'
 import { JobRunner } from './jobs/runner.js'
 import { serviceSink } from './modules/ingest/sink.js'
+import { bootstrapIdentity } from './modules/identity/bootstrap.js'
 import { openOwnedStores, type Stores } from './store/stores.js'
 
 /** Job kinds every worker can run; each API family registers its handlers here as it lands. */
@@ -46,10 +47,18 @@ export async function serve(config: Config, logger: Logger): Promise<{ url: stri
   const owned = await openOwnedStores(config, 'serve')
   const { stores } = owned
   try {
+    const { generatedAdminPassword } = await bootstrapIdentity(stores.control, config)
+    if (generatedAdminPassword) {
+      // Printed once, to the terminal only: it is never logged or stored in clear.
+      process.stderr.write(
+        `\nFirst start: created the user 'admin' with the password ${generatedAdminPassword}\n` +
+          'Change it after signing in (PATCH /admin/v1/users/{id}) or set TALLY_ADMIN_PASSWORD before the first start.\n\n',
+      )
+    }
     if (config.demo && (await isEmpty(stores))) {
       logger.info('empty store: loading the demo data set (TALLY_DEMO=0 turns this off)')
       const started = Date.now()
-      const sink = serviceSink(buildServices(config, stores).ingest, anonymousCaller())
+      const sink = serviceSink(buildServices(config, stores).ingest, systemCaller())
       await loadDemo(sink, { scale: 1, seed: 1 }, ({ stream, done }) =>
         logger.debug({ stream, done }, 'demo'),
       )

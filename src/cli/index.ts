@@ -7,6 +7,7 @@ import { serve, startJobRunner } from '../main.js'
 import { listControlMigrations } from '../store/control/migrate.js'
 import { WAREHOUSE_MIGRATIONS } from '../store/warehouse/migrate.js'
 import { registerDemoCommand } from './commands/demo.js'
+import { registerIdentityCommands } from './commands/identity.js'
 import { registerImportCommand } from './commands/import.js'
 import { registerWorkerCommand } from './commands/worker.js'
 import { openOwnedStores } from '../store/stores.js'
@@ -79,6 +80,9 @@ const sinkDeps = (command: string) => ({
     withSink(config(), command, createLogger(config()), work),
 })
 registerImportCommand(program, sinkDeps('import'))
+registerIdentityCommands(program, {
+  withDb: (work) => withStores(config(), 'identity', (stores) => work(stores.control)),
+})
 registerDemoCommand(program, sinkDeps('demo'))
 
 program.exitOverride()

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino'
 import { buildServices } from '../app.js'
 import type { Config } from '../config/config.js'
-import { anonymousCaller } from '../http/caller.js'
+import { systemCaller } from '../modules/identity/caller.js'
 import { httpSink, serviceSink, type IngestSink } from '../modules/ingest/sink.js'
 import { findDataDirOwner } from '../store/data-dir-lock.js'
 import { openOwnedStores, type Stores } from '../store/stores.js'
@@ -32,10 +32,16 @@ export async function withSink<T>(
 ): Promise<T> {
   const owner = findDataDirOwner(config.dataDir)
   if (owner?.url) {
+    if (!config.token) {
+      throw new Error(
+        `the server at ${owner.url} holds the data directory: set TALLY_TOKEN to an access token with the ` +
+          'Ingest permission (POST /Relativity/Identity/connect/token), or stop the server',
+      )
+    }
     logger.info(`sending to the running server at ${owner.url}`)
-    return work(httpSink(owner.url))
+    return work(httpSink(owner.url, { authorization: `Bearer ${config.token}` }))
   }
   return withStores(config, command, (stores) =>
-    work(serviceSink(buildServices(config, stores).ingest, anonymousCaller())),
+    work(serviceSink(buildServices(config, stores).ingest, systemCaller())),
   )
 }

@@ -13,13 +13,15 @@ export const ConfigSchema = Type.Object({
   clickhouseDatabase: Type.String({ pattern: '^[A-Za-z0-9_]+$', default: 'tally' }),
   publicOrigin: Type.String({ default: 'http://localhost:8080' }),
   demo: Type.Boolean({ default: true }),
-  adminPassword: Type.Optional(Type.String({ minLength: 8 })),
+  adminPassword: Type.Optional(Type.String({ minLength: 12 })),
   bootstrapClientId: Type.Optional(Type.String({ minLength: 1 })),
   bootstrapClientSecret: Type.Optional(Type.String({ minLength: 16 })),
   logLevel: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   /** Ingestion limits: a request over either is refused before anything is stored. */
   ingestMaxBodyBytes: Type.Integer({ minimum: 1024, default: 256 * 1024 * 1024 }),
   ingestMaxEvents: Type.Integer({ minimum: 1, default: 200_000 }),
+  /** The bearer token CLI commands send when they talk to a running server (Ingest permission). */
+  token: Type.Optional(Type.String({ minLength: 1 })),
   /** In-process job worker under `tally serve`; `tally worker` runs one regardless. */
   worker: Type.Boolean({ default: true }),
   workerConcurrency: Type.Integer({ minimum: 1, maximum: 64, default: 2 }),
@@ -44,6 +46,7 @@ const ENV_NAMES: Record<keyof Config, string> = {
   logLevel: 'TALLY_LOG_LEVEL',
   ingestMaxBodyBytes: 'TALLY_INGEST_MAX_BODY_BYTES',
   ingestMaxEvents: 'TALLY_INGEST_MAX_EVENTS',
+  token: 'TALLY_TOKEN',
   worker: 'TALLY_WORKER',
   workerConcurrency: 'TALLY_WORKER_CONCURRENCY',
 }

@@ -16,9 +16,30 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       },
       tags: [
         { name: 'ingest', description: 'Events and reference data in' },
-        { name: 'admin', description: 'Administration: background jobs' },
+        { name: 'identity', description: 'OAuth2 tokens, sign-in and sessions' },
+        { name: 'usage intelligence', description: 'Usage Intelligence Reporting API v3' },
+        {
+          name: 'admin',
+          description: 'Administration: users, groups, permissions, OAuth2 clients, background jobs',
+        },
         { name: 'operations', description: 'Health and readiness' },
       ],
+      components: {
+        securitySchemes: {
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'From POST /Relativity/Identity/connect/token',
+          },
+          session: {
+            type: 'apiKey',
+            in: 'cookie',
+            name: 'RelativityAuth',
+            description: 'From POST /auth/v1/sign-in',
+          },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })

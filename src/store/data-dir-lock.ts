@@ -56,7 +56,8 @@ export function claimDataDir(
         { cause: error },
       )
     }
-    // Left by a process that died: take it over, still refusing to race another taker.
+    // Left by a process that died: take it over. Two processes doing this in the same instant could
+    // both succeed (one removing the other's fresh claim); start one process per directory.
     fs.rmSync(file, { force: true })
     write('wx')
   }

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { afterAll } from 'vitest'
 import { buildApp } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config/config.js'
+import { bootstrapIdentity } from '../../src/modules/identity/bootstrap.js'
 import { closeStores, openStores, type Stores } from '../../src/store/stores.js'
 import { tempDir } from './stores.js'
 
@@ -10,7 +11,12 @@ export interface TestApp {
   app: FastifyInstance
   stores: Stores
   config: Config
+  /** Headers that authenticate as the bootstrap client (the admin: every permission). */
+  auth: { authorization: string }
 }
+
+export const TEST_ADMIN_PASSWORD = 'admin-password-for-tests'
+export const TEST_CLIENT = { id: 'test-bootstrap-client', secret: 'test-bootstrap-client-secret-0123456789' }
 
 /**
  * The real application over real embedded stores (chDB and PGlite) in a temporary directory.
@@ -22,12 +28,34 @@ export async function buildTestApp(overrides: Partial<Config> = {}): Promise<Tes
     { dataDir: path.join(tempDir(), 'data'), demo: false, worker: false, ...overrides },
   )
   const stores = await openStores(config)
+  await bootstrapIdentity(stores.control, {
+    adminPassword: TEST_ADMIN_PASSWORD,
+    bootstrapClientId: TEST_CLIENT.id,
+    bootstrapClientSecret: TEST_CLIENT.secret,
+  })
   const app = await buildApp({ config, stores })
   afterAll(async () => {
     await app.close()
     await closeStores(stores)
   })
-  return { app, stores, config }
+  return {
+    app,
+    stores,
+    config,
+    auth: { authorization: `Bearer ${await clientToken(app, TEST_CLIENT.id, TEST_CLIENT.secret)}` },
+  }
+}
+
+/** An access token from the token endpoint, requested as the usage reports document shows. */
+export async function clientToken(app: FastifyInstance, clientId: string, secret: string): Promise<string> {
+  const response = await app.inject({
+    method: 'POST',
+    url: '/Relativity/Identity/connect/token',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: `grant_type=client_credentials&client_id=${encodeURIComponent(clientId)}&client_secret=${encodeURIComponent(secret)}&scope=SystemUserInfo`,
+  })
+  if (response.statusCode !== 200) throw new Error(`token request failed: ${response.body}`)
+  return response.json().access_token
 }
 
 /** NDJSON text of the given objects. */

@@ -5,7 +5,7 @@ import { buildServices } from '../../src/app.js'
 import { loadConfig } from '../../src/config/config.js'
 import { type GenerateDemoOptions, generateDemo } from '../../src/demo/index.js'
 import { type DemoLoadCounts, loadDemo } from '../../src/demo/load.js'
-import { anonymousCaller } from '../../src/http/caller.js'
+import { systemCaller } from '../../src/modules/identity/caller.js'
 import { ENTITIES } from '../../src/modules/ingest/entities/index.js'
 import { type IngestSink, serviceSink } from '../../src/modules/ingest/sink.js'
 import { STREAMS } from '../../src/modules/ingest/streams/index.js'
@@ -119,7 +119,7 @@ describe('loading the demo through the ingest service', () => {
   beforeAll(async () => {
     const config = loadConfig({}, { dataDir: path.join(tempDir(), 'data'), demo: false, worker: false })
     stores = await openStores(config)
-    sink = serviceSink(buildServices(config, stores).ingest, anonymousCaller())
+    sink = serviceSink(buildServices(config, stores).ingest, systemCaller())
     first = await loadDemo(sink, OPTIONS, (p) => progress.push(p))
   })
   afterAll(async () => {

@@ -5,9 +5,10 @@ import { buildTestApp, ndjson } from '../helpers/app.js'
 
 let app: FastifyInstance
 let stores: Stores
+let auth: { authorization: string }
 
 beforeAll(async () => {
-  ;({ app, stores } = await buildTestApp())
+  ;({ app, stores, auth } = await buildTestApp())
 })
 
 const at = '2024-03-05T10:15:30.250Z'
@@ -174,7 +175,7 @@ describe.each(STREAM_CASES)('POST /ingest/v1/%s', (stream, table, event, row) =>
       const response = await app.inject({
         method: 'POST',
         url: `/ingest/v1/${stream}`,
-        headers: { 'content-type': 'application/x-ndjson' },
+        headers: { 'content-type': 'application/x-ndjson', ...auth },
         payload: ndjson([event]),
       })
       expect(response.json()).toMatchObject({ accepted: 1, duplicates: send, rejectedCount: 0 })
@@ -239,7 +240,7 @@ describe('designed stream checks beyond the schema', () => {
     const response = await app.inject({
       method: 'POST',
       url: `/ingest/v1/${stream}`,
-      headers: { 'content-type': 'application/x-ndjson' },
+      headers: { 'content-type': 'application/x-ndjson', ...auth },
       payload: ndjson([event]),
     })
     expect(response.json()).toMatchObject({
@@ -253,7 +254,7 @@ async function put(kind: string, items: unknown[]) {
   const response = await app.inject({
     method: 'PUT',
     url: `/ingest/v1/entities/${kind}`,
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...auth },
     payload: JSON.stringify(items),
   })
   expect(response.statusCode).toBe(200)
@@ -418,7 +419,7 @@ describe('PUT /ingest/v1/entities/{kind}', () => {
     const response = await app.inject({
       method: 'PUT',
       url: '/ingest/v1/entities/planets',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth },
       payload: '[]',
     })
     expect(response.statusCode).toBe(404)

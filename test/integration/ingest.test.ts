@@ -6,13 +6,20 @@ import { buildTestApp, ndjson } from '../helpers/app.js'
 
 let app: FastifyInstance
 let stores: Stores
+let auth: { authorization: string }
 
 beforeAll(async () => {
-  ;({ app, stores } = await buildTestApp({ ingestMaxEvents: 150_000, ingestMaxBodyBytes: 64 * 1024 * 1024 }))
+  ;({ app, stores, auth } = await buildTestApp({
+    ingestMaxEvents: 150_000,
+    ingestMaxBodyBytes: 64 * 1024 * 1024,
+  }))
+  Object.assign(NDJSON, auth)
+  Object.assign(JSON_TYPE, auth)
 })
 
-const NDJSON = { 'content-type': 'application/x-ndjson' }
-const JSON_TYPE = { 'content-type': 'application/json' }
+/** Content types; the tests' credentials are added once the app is built. */
+const NDJSON: Record<string, string> = { 'content-type': 'application/x-ndjson' }
+const JSON_TYPE: Record<string, string> = { 'content-type': 'application/json' }
 
 function audit(i: number, workspaceId: number, extra: Record<string, unknown> = {}) {
   return {
@@ -242,7 +249,7 @@ describe('POST /ingest/v1/audits', () => {
     const response = await app.inject({
       method: 'POST',
       url: '/ingest/v1/audits',
-      headers: { 'content-type': 'application/jsonl; charset=utf-8' },
+      headers: { 'content-type': 'application/jsonl; charset=utf-8', ...auth },
       payload: ndjson([audit(1, 5007), audit(2, 5007)]),
     })
     expect(response.json()).toMatchObject({ accepted: 2, rejectedCount: 0 })
@@ -293,7 +300,12 @@ describe('ingestion errors store nothing', () => {
       'not valid gzip data',
     ],
   ])('%s', async (_name, headers, payload, status, message) => {
-    const response = await app.inject({ method: 'POST', url: '/ingest/v1/audits', headers, payload })
+    const response = await app.inject({
+      method: 'POST',
+      url: '/ingest/v1/audits',
+      headers: { ...auth, ...headers },
+      payload,
+    })
     expect(response.statusCode).toBe(status)
     expect(response.json().message).toContain(message)
     expect(await countAudits(5010)).toBe(0)

@@ -17,12 +17,26 @@ const env = {
   HOST: '127.0.0.1',
   TALLY_DEMO: '0',
   TALLY_LOG_LEVEL: 'warn',
+  TALLY_ADMIN_PASSWORD: 'process-test-admin-password',
+  TALLY_BOOTSTRAP_CLIENT_ID: 'process-test-client',
+  TALLY_BOOTSTRAP_CLIENT_SECRET: 'process-test-client-secret-0123456789',
 }
 const TALLY = ['--import', 'tsx', 'src/cli/index.ts']
 const run = promisify(execFile)
 
 const servers: ChildProcess[] = []
 afterAll(() => servers.forEach((s) => s.kill('SIGKILL')))
+
+/** Headers with a bearer token from the server's own token endpoint, for NDJSON bodies. */
+async function authHeaders(url: string): Promise<Record<string, string>> {
+  const response = await fetch(`${url}/Relativity/Identity/connect/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: `grant_type=client_credentials&client_id=${env.TALLY_BOOTSTRAP_CLIENT_ID}&client_secret=${env.TALLY_BOOTSTRAP_CLIENT_SECRET}`,
+  })
+  const { access_token } = (await response.json()) as { access_token: string }
+  return { authorization: `Bearer ${access_token}`, 'content-type': 'application/x-ndjson' }
+}
 
 async function startServer(): Promise<{
   process: ChildProcess
@@ -78,7 +92,7 @@ describe('tally serve as a process', () => {
     const server = await startServer()
     const response = await fetch(`${server.url}/ingest/v1/audits`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-ndjson' },
+      headers: await authHeaders(server.url),
       body: ndjson(audits(7001, 20_000)),
     })
     expect(response.status).toBe(200)
@@ -100,10 +114,16 @@ describe('tally serve as a process', () => {
 
     const file = path.join(tempDir(), 'audits.ndjson')
     fs.writeFileSync(file, ndjson(audits(7002, 1200)) + '{"broken": \n')
+    const headers = await authHeaders(server.url)
+    const refused = await run(process.execPath, [...TALLY, 'import', 'audits', file], { env }).catch(
+      (error: { stderr: string }) => error,
+    )
+    expect(refused).toMatchObject({ stderr: expect.stringContaining('set TALLY_TOKEN') })
+    const withToken = { ...env, TALLY_TOKEN: headers.authorization!.slice('Bearer '.length) }
     const imported = await run(
       process.execPath,
       [...TALLY, 'import', 'audits', file, '--batch-size', '500'],
-      { env },
+      { env: withToken },
     ).catch((error: { code: number; stdout: string; stderr: string }) => error)
     expect(imported).toMatchObject({
       code: 1,
@@ -114,7 +134,7 @@ describe('tally serve as a process', () => {
     // SIGTERM while a large batch is in flight: the request still completes, then the process exits 0.
     const inFlight = fetch(`${server.url}/ingest/v1/audits`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-ndjson' },
+      headers,
       body: ndjson(audits(7003, 60_000)),
     })
     await new Promise((resolve) => setTimeout(resolve, 200))

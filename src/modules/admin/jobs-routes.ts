@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
 import { JOB_STATUSES, cancelJob, getJob, listJobs, type Job } from '../../jobs/queue.js'
 import type { ControlDb } from '../../store/control/driver.js'
+import { requirePermission } from '../identity/caller.js'
 
 const JobView = Type.Object(
   {
@@ -50,6 +51,7 @@ export async function jobsRoutes(instance: FastifyInstance, options: { control: 
   const { control } = options
   const app = instance.withTypeProvider<TypeBoxTypeProvider>()
   app.addSchema(JobView)
+  app.addHook('preHandler', async (request) => requirePermission(request.caller, 'Administrator'))
   const tags = ['admin']
 
   app.get(

@@ -63,7 +63,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
   app.addContentTypeParser('*', (request, _payload, done) =>
     done(
       new UnsupportedMediaTypeError(
-        `content type '${request.headers['content-type'] ?? ''}' is not accepted: send application/x-ndjson or application/json`,
+        `content type '${request.headers['content-type'] ?? ''}' is not accepted: send application/x-ndjson, application/jsonl or application/json`,
       ),
       undefined,
     ),
@@ -83,7 +83,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
   // The body schema documents the events; the handler validates them one by one as they stream.
   const documentOnlyBody: typeof TypeBoxValidatorCompiler = (route) =>
     route.httpPart === 'body' ? (value) => ({ value }) : TypeBoxValidatorCompiler(route)
-  const consumes = ['application/x-ndjson', 'application/json']
+  const consumes = ['application/x-ndjson', 'application/jsonl', 'application/json']
 
   for (const stream of service.listStreams()) {
     app.post(

@@ -4,7 +4,7 @@ import { NotFoundError, PayloadTooLargeError } from '../../errors.js'
 import { describeSchemaErrors } from '../../schema/describe-errors.js'
 import '../../schema/formats.js'
 import type { Stores } from '../../store/stores.js'
-import type { Caller } from '../../http/caller.js'
+import { requirePermission, type Caller } from '../identity/caller.js'
 import type { RawItem } from './body-reader.js'
 import type { EntityDef } from './entity.js'
 import { ENTITIES } from './entities/index.js'
@@ -71,6 +71,7 @@ export class IngestService {
     streamName: string,
     items: AsyncIterable<RawItem>,
   ): Promise<IngestResult> {
+    requirePermission(caller, 'Ingest')
     const stream = STREAMS.get(streamName)
     if (!stream) throw new NotFoundError(`ingestion stream '${streamName}'`)
     const tenantId = caller.tenantId
@@ -86,6 +87,7 @@ export class IngestService {
 
   /** Upserts reference data by its natural key; within one batch the last item for a key wins. */
   async upsertEntities(caller: Caller, kind: string, items: AsyncIterable<RawItem>): Promise<IngestResult> {
+    requirePermission(caller, 'Ingest')
     const entity = ENTITIES.get(kind)
     if (!entity) throw new NotFoundError(`entity kind '${kind}'`)
     const { valid, rejected, rejectedCount } = await this.validate(items, entity.schema, (item) => {

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream'
-import type { Caller } from '../../http/caller.js'
+import type { Caller } from '../identity/caller.js'
 import { AppError } from '../../errors.js'
 import type { RawItem } from './body-reader.js'
 import type { IngestResult, IngestService } from './service.js'

@@ -57,7 +57,7 @@ export const auditsStream = defineStream({
     const objectType = resolve(AUDIT_OBJECT_TYPES, 'objectType', event.objectTypeId, event.objectType)
     const changes = event.changes ?? []
     const details = event.details ? JSON.stringify(event.details) : ''
-    if (details.length > MAX_JSON_BYTES)
+    if (Buffer.byteLength(details) > MAX_JSON_BYTES)
       throw new EventError(`details: larger than ${MAX_JSON_BYTES} bytes of JSON`)
     return {
       tenant_id: tenantId,

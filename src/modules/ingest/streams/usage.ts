@@ -108,7 +108,7 @@ export const usageCustomEventsStream = defineStream({
     const long = Object.keys(event.data).find((key) => key.length > MAX_DATA_KEY)
     if (long !== undefined)
       throw new EventError(`data: key '${long.slice(0, 40)}…' is longer than ${MAX_DATA_KEY} characters`)
-    if (JSON.stringify(event.data).length > MAX_JSON_BYTES)
+    if (Buffer.byteLength(JSON.stringify(event.data)) > MAX_JSON_BYTES)
       throw new EventError(`data: larger than ${MAX_JSON_BYTES} bytes of JSON`)
     return {
       ...sourceColumns(event, tenantId),

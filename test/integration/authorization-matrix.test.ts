@@ -1,0 +1,317 @@
+import type { FastifyInstance } from 'fastify'
+import { beforeAll, describe, expect, it } from 'vitest'
+import {
+  addGroupMember,
+  createGroup,
+  createOAuthClient,
+  createUser,
+  grantPermission,
+  updateOAuthClient,
+} from '../../src/modules/identity/principals.js'
+import type { Grant } from '../../src/modules/identity/permissions.js'
+import { TokenSigner } from '../../src/modules/identity/tokens.js'
+import type { Stores } from '../../src/store/stores.js'
+import { ENTITIES } from '../../src/modules/ingest/entities/index.js'
+import { STREAMS } from '../../src/modules/ingest/streams/index.js'
+import { TEST_ADMIN_PASSWORD, TEST_CLIENT, buildTestApp, clientToken, ndjson } from '../helpers/app.js'
+
+/**
+ * Every mounted route, for every kind of principal: allowed (any status but 401 and 403) or
+ * refused with 401 or 403. Each API family adds its routes to ROUTES and its column expectations.
+ */
+type Principal =
+  | 'anonymous'
+  | 'clientDomainUser'
+  | 'instanceWideUser'
+  | 'systemAdminWithoutUsage'
+  | 'admin'
+  | 'ingestClient'
+  | 'disabledClient'
+  | 'expiredToken'
+type Expect = 'allow' | 401 | 403
+
+interface RouteCase {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+  /** The route as the OpenAPI document names it. */
+  path: string
+  /** The URL requested, when the path has parameters. */
+  url?: string
+  body?: () => { payload: string | object; contentType: string }
+  expect: Record<Principal, Expect>
+}
+
+const PUBLIC: Record<Principal, Expect> = {
+  anonymous: 'allow',
+  clientDomainUser: 'allow',
+  instanceWideUser: 'allow',
+  systemAdminWithoutUsage: 'allow',
+  admin: 'allow',
+  ingestClient: 'allow',
+  // A bad bearer token is refused everywhere, so a client learns at once that it stopped working.
+  disabledClient: 401,
+  expiredToken: 401,
+}
+/** Administrator (and so system administrators) or an explicit grant. */
+const ADMIN_ONLY: Record<Principal, Expect> = {
+  anonymous: 401,
+  clientDomainUser: 403,
+  instanceWideUser: 403,
+  systemAdminWithoutUsage: 'allow',
+  admin: 'allow',
+  ingestClient: 403,
+  disabledClient: 401,
+  expiredToken: 401,
+}
+const INGEST: Record<Principal, Expect> = { ...ADMIN_ONLY, ingestClient: 'allow' }
+/** Usage intelligence sign-in without its CSRF cookie: refused for everyone the token lets through. */
+const NEEDS_RUI_CSRF: Record<Principal, Expect> = {
+  ...PUBLIC,
+  anonymous: 403,
+  clientDomainUser: 403,
+  instanceWideUser: 403,
+  systemAdminWithoutUsage: 403,
+  admin: 403,
+  ingestClient: 403,
+}
+
+const json = (payload: object) => () => ({ payload, contentType: 'application/json' })
+const ndjsonBody = (item: object) => () => ({ payload: ndjson([item]), contentType: 'application/x-ndjson' })
+const form = (payload: string) => () => ({ payload, contentType: 'application/x-www-form-urlencoded' })
+let unique = 0
+const fresh = (prefix: string) => `${prefix}${++unique}`
+
+const ROUTES: RouteCase[] = [
+  { method: 'GET', path: '/healthz', expect: PUBLIC },
+  { method: 'GET', path: '/readyz', expect: PUBLIC },
+  { method: 'GET', path: '/openapi.json', expect: PUBLIC },
+  { method: 'GET', path: '/auth/v1/me', expect: PUBLIC },
+  {
+    method: 'POST',
+    path: '/Relativity/Identity/connect/token',
+    body: form(
+      `grant_type=client_credentials&client_id=${TEST_CLIENT.id}&client_secret=${TEST_CLIENT.secret}`,
+    ),
+    expect: PUBLIC,
+  },
+  {
+    method: 'POST',
+    path: '/auth/v1/sign-in',
+    body: json({ username: 'admin', password: TEST_ADMIN_PASSWORD }),
+    expect: PUBLIC,
+  },
+  { method: 'POST', path: '/auth/v1/sign-out', expect: PUBLIC },
+  { method: 'GET', path: '/v3/request-csrf', expect: PUBLIC },
+  {
+    method: 'POST',
+    path: '/v3/auth/web',
+    body: json({ username: 'admin', password: TEST_ADMIN_PASSWORD }),
+    expect: NEEDS_RUI_CSRF,
+  },
+  { method: 'POST', path: '/v3/auth/logout', body: json({ allSessions: false }), expect: PUBLIC },
+  ...[...STREAMS.keys()].map((stream): RouteCase => ({
+    method: 'POST',
+    path: `/ingest/v1/${stream}`,
+    body: ndjsonBody({}),
+    expect: INGEST,
+  })),
+  ...[...ENTITIES.keys()].map((kind): RouteCase => ({
+    method: 'PUT',
+    path: `/ingest/v1/entities/${kind}`,
+    body: ndjsonBody({}),
+    expect: INGEST,
+  })),
+  { method: 'GET', path: '/admin/v1/jobs', expect: ADMIN_ONLY },
+  { method: 'GET', path: '/admin/v1/jobs/{id}', url: '/admin/v1/jobs/999999', expect: ADMIN_ONLY },
+  {
+    method: 'POST',
+    path: '/admin/v1/jobs/{id}/cancel',
+    url: '/admin/v1/jobs/999999/cancel',
+    expect: ADMIN_ONLY,
+  },
+  { method: 'GET', path: '/admin/v1/permissions', expect: ADMIN_ONLY },
+  { method: 'GET', path: '/admin/v1/users', expect: ADMIN_ONLY },
+  {
+    method: 'POST',
+    path: '/admin/v1/users',
+    body: () => json({ username: fresh('matrix-user-'), password: 'matrix-password-123' })(),
+    expect: ADMIN_ONLY,
+  },
+  { method: 'GET', path: '/admin/v1/users/{id}', url: '/admin/v1/users/999999', expect: ADMIN_ONLY },
+  {
+    method: 'PATCH',
+    path: '/admin/v1/users/{id}',
+    url: '/admin/v1/users/999999',
+    body: json({ fullName: 'X' }),
+    expect: ADMIN_ONLY,
+  },
+  { method: 'DELETE', path: '/admin/v1/users/{id}', url: '/admin/v1/users/999999', expect: ADMIN_ONLY },
+  { method: 'GET', path: '/admin/v1/groups', expect: ADMIN_ONLY },
+  {
+    method: 'POST',
+    path: '/admin/v1/groups',
+    body: () => json({ name: fresh('matrix-group-') })(),
+    expect: ADMIN_ONLY,
+  },
+  { method: 'GET', path: '/admin/v1/groups/{id}', url: '/admin/v1/groups/999999', expect: ADMIN_ONLY },
+  { method: 'DELETE', path: '/admin/v1/groups/{id}', url: '/admin/v1/groups/999999', expect: ADMIN_ONLY },
+  {
+    method: 'GET',
+    path: '/admin/v1/groups/{id}/members',
+    url: '/admin/v1/groups/999999/members',
+    expect: ADMIN_ONLY,
+  },
+  {
+    method: 'PUT',
+    path: '/admin/v1/groups/{id}/members/{userId}',
+    url: '/admin/v1/groups/999999/members/999999',
+    expect: ADMIN_ONLY,
+  },
+  {
+    method: 'DELETE',
+    path: '/admin/v1/groups/{id}/members/{userId}',
+    url: '/admin/v1/groups/999999/members/999999',
+    expect: ADMIN_ONLY,
+  },
+  {
+    method: 'GET',
+    path: '/admin/v1/groups/{id}/grants',
+    url: '/admin/v1/groups/999999/grants',
+    expect: ADMIN_ONLY,
+  },
+  {
+    method: 'POST',
+    path: '/admin/v1/groups/{id}/grants',
+    url: '/admin/v1/groups/999999/grants',
+    body: json({ permission: 'Ingest' }),
+    expect: ADMIN_ONLY,
+  },
+  {
+    method: 'DELETE',
+    path: '/admin/v1/groups/{id}/grants/{grantId}',
+    url: '/admin/v1/groups/999999/grants/999999',
+    expect: ADMIN_ONLY,
+  },
+  { method: 'GET', path: '/admin/v1/clients', expect: ADMIN_ONLY },
+  {
+    method: 'POST',
+    path: '/admin/v1/clients',
+    body: json({ name: 'matrix', contextUserId: 999999 }),
+    expect: ADMIN_ONLY,
+  },
+  { method: 'GET', path: '/admin/v1/clients/{id}', url: '/admin/v1/clients/999999', expect: ADMIN_ONLY },
+  {
+    method: 'PATCH',
+    path: '/admin/v1/clients/{id}',
+    url: '/admin/v1/clients/999999',
+    body: json({ name: 'X' }),
+    expect: ADMIN_ONLY,
+  },
+  { method: 'DELETE', path: '/admin/v1/clients/{id}', url: '/admin/v1/clients/999999', expect: ADMIN_ONLY },
+  {
+    method: 'POST',
+    path: '/admin/v1/clients/{id}/rotate-secret',
+    url: '/admin/v1/clients/999999/rotate-secret',
+    expect: ADMIN_ONLY,
+  },
+]
+
+let app: FastifyInstance
+let stores: Stores
+const headersOf = {} as Record<Principal, Record<string, string>>
+
+/** A user in a group of its own holding `grants`, signed in through an OAuth2 client of theirs. */
+async function principalWith(
+  name: string,
+  grants: Grant[],
+  isSystemAdmin = false,
+): Promise<{ token: string; clientRowId: number }> {
+  const user = await createUser(stores.control, 1, {
+    username: name,
+    password: `${name}-password-123`,
+    isSystemAdmin,
+  })
+  const group = await createGroup(stores.control, 1, `${name} group`)
+  await addGroupMember(stores.control, 1, group.id, user.id)
+  for (const grant of grants) await grantPermission(stores.control, 1, group.id, grant)
+  const { client, secret } = await createOAuthClient(stores.control, 1, {
+    name: `${name} client`,
+    contextUserId: user.id,
+  })
+  return { token: await clientToken(app, client.clientId, secret), clientRowId: client.id }
+}
+
+beforeAll(async () => {
+  ;({ app, stores } = await buildTestApp())
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
+  headersOf.anonymous = {}
+  headersOf.clientDomainUser = bearer(
+    (
+      await principalWith('domainuser', [
+        { permission: 'View Client Domain Usage Reports', scopeKind: 'instance', scopeValue: '' },
+        { permission: 'Workspace Access', scopeKind: 'client_domain', scopeValue: 'Acme Legal' },
+      ])
+    ).token,
+  )
+  headersOf.instanceWideUser = bearer(
+    (
+      await principalWith('financeuser', [
+        { permission: 'View Instance-wide Usage Reports', scopeKind: 'instance', scopeValue: '' },
+      ])
+    ).token,
+  )
+  headersOf.systemAdminWithoutUsage = bearer((await principalWith('sysadmin', [], true)).token)
+  headersOf.admin = bearer(await clientToken(app, TEST_CLIENT.id, TEST_CLIENT.secret))
+  headersOf.ingestClient = bearer(
+    (await principalWith('ingester', [{ permission: 'Ingest', scopeKind: 'instance', scopeValue: '' }]))
+      .token,
+  )
+  const disabled = await principalWith('disabled', [
+    { permission: 'Administrator', scopeKind: 'instance', scopeValue: '' },
+  ])
+  await updateOAuthClient(stores.control, 1, disabled.clientRowId, { enabled: false })
+  headersOf.disabledClient = bearer(disabled.token)
+  const signer = await TokenSigner.load(stores.control)
+  headersOf.expiredToken = bearer((await signer.issue({ clientId: TEST_CLIENT.id, tenantId: 1 }, -1)).token)
+})
+
+const cases = ROUTES.flatMap((route) =>
+  (Object.entries(route.expect) as [Principal, Expect][]).map(([principal, expected]) => ({
+    name: `${route.method} ${route.path} as ${principal}: ${expected}`,
+    route,
+    principal,
+    expected,
+  })),
+)
+
+describe('authorization matrix', () => {
+  it('covers every route of the OpenAPI document', async () => {
+    const paths = (await app.inject('/openapi.json')).json().paths as Record<string, object>
+    const documented = Object.entries(paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+    )
+    const covered = new Set(ROUTES.map((r) => `${r.method} ${r.path}`))
+    expect(documented.filter((route) => !covered.has(route))).toEqual([])
+    expect(documented.length).toBeGreaterThan(40)
+  })
+
+  it.each(cases)('$name', async ({ route, principal, expected }) => {
+    const body = route.body?.()
+    const response = await app.inject({
+      method: route.method,
+      url: route.url ?? route.path,
+      headers: { ...headersOf[principal], ...(body && { 'content-type': body.contentType }) },
+      ...(body && { payload: body.payload }),
+    })
+    if (expected === 'allow') expect([401, 403]).not.toContain(response.statusCode)
+    else expect(response.statusCode).toBe(expected)
+  })
+
+  it('gives system administrators every permission but View Instance-wide Usage Reports', async () => {
+    const permissions = (
+      await app.inject({ url: '/auth/v1/me', headers: headersOf.systemAdminWithoutUsage })
+    ).json().permissions
+    expect(permissions).toContain('Administrator')
+    expect(permissions).toContain('View Client Domain Usage Reports')
+    expect(permissions).not.toContain('View Instance-wide Usage Reports')
+  })
+})
