@@ -18,6 +18,8 @@ import { registerErrorHandling } from './http/errors.js'
 import { registerHealth } from './http/health.js'
 import { registerOpenApi } from './http/openapi.js'
 import { jobsRoutes } from './modules/admin/jobs-routes.js'
+import { auditRoutes } from './modules/audit/routes.js'
+import { AuditService } from './modules/audit/service.js'
 import { ingestRoutes } from './modules/ingest/routes.js'
 import { IngestService } from './modules/ingest/service.js'
 import type { Stores } from './store/stores.js'
@@ -41,11 +43,18 @@ export interface AppDeps {
 /** The services the HTTP layer and the CLI share, built once over the stores. */
 export interface Services {
   ingest: IngestService
+  audit: AuditService
 }
 
 export function buildServices(config: Config, stores: Stores): Services {
-  return { ingest: new IngestService(stores, { maxEvents: config.ingestMaxEvents }) }
+  return {
+    ingest: new IngestService(stores, { maxEvents: config.ingestMaxEvents }),
+    audit: new AuditService(stores),
+  }
 }
+
+/** Where the audit document's services live; `{versionNumber}` is e.g. v1. */
+export const AUDIT_PREFIX = '/Relativity.REST/api/relativity-audit/:versionNumber/workspaces/:workspaceID'
 
 /** Cookies are marked Secure when Tally is reached over HTTPS. */
 const isHttps = (origin: string) => new URL(origin).protocol === 'https:'
@@ -107,6 +116,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     service: services.ingest,
     maxBodyBytes: config.ingestMaxBodyBytes,
   })
+  await app.register(auditRoutes, { prefix: AUDIT_PREFIX, service: services.audit })
   await app.register(identityRoutes, { identity, secureCookies: isHttps(config.publicOrigin) })
   await app.register(identityAdminRoutes, { prefix: '/admin/v1', control: stores.control })
   await app.register(jobsRoutes, { prefix: '/admin/v1', control: stores.control })

@@ -16,6 +16,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       },
       tags: [
         { name: 'ingest', description: 'Events and reference data in' },
+        { name: 'audit', description: 'Audit services: metrics, queries, pivot, revert' },
         { name: 'identity', description: 'OAuth2 tokens, sign-in and sessions' },
         { name: 'usage intelligence', description: 'Usage Intelligence Reporting API v3' },
         {

@@ -120,6 +120,19 @@ const ROUTES: RouteCase[] = [
     body: ndjsonBody({}),
     expect: INGEST,
   })),
+  {
+    method: 'GET',
+    path: '/Relativity.REST/api/relativity-audit/{versionNumber}/workspaces/{workspaceID}/audit-metrics',
+    url: '/Relativity.REST/api/relativity-audit/v1/workspaces/1018053/audit-metrics',
+    expect: ADMIN_ONLY,
+  },
+  {
+    method: 'POST',
+    path: '/Relativity.REST/api/relativity-audit/{versionNumber}/workspaces/{workspaceID}/audits',
+    url: '/Relativity.REST/api/relativity-audit/v1/workspaces/1018053/audits',
+    body: json({ request: { auditId: '1' } }),
+    expect: ADMIN_ONLY,
+  },
   { method: 'GET', path: '/admin/v1/jobs', expect: ADMIN_ONLY },
   { method: 'GET', path: '/admin/v1/jobs/{id}', url: '/admin/v1/jobs/999999', expect: ADMIN_ONLY },
   {
