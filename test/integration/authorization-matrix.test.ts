@@ -133,6 +133,19 @@ const ROUTES: RouteCase[] = [
     body: json({ request: { auditId: '1' } }),
     expect: ADMIN_ONLY,
   },
+  ...(['query', 'query-slim'] as const).map((endpoint): RouteCase => ({
+    method: 'POST',
+    path: `/Relativity.REST/api/relativity-audit/{versionNumber}/workspaces/{workspaceID}/audits/UI/${endpoint}`,
+    url: `/Relativity.REST/api/relativity-audit/v1/workspaces/1018053/audits/UI/${endpoint}`,
+    body: json({ request: { fields: [] }, start: 1, length: 1 }),
+    expect: ADMIN_ONLY,
+  })),
+  {
+    method: 'GET',
+    path: '/Relativity.REST/api/relativity-audit/{versionNumber}/workspaces/{workspaceID}/audit-fields',
+    url: '/Relativity.REST/api/relativity-audit/v1/workspaces/1018053/audit-fields',
+    expect: ADMIN_ONLY,
+  },
   { method: 'GET', path: '/admin/v1/jobs', expect: ADMIN_ONLY },
   { method: 'GET', path: '/admin/v1/jobs/{id}', url: '/admin/v1/jobs/999999', expect: ADMIN_ONLY },
   {

@@ -1,7 +1,7 @@
 import { AUDIT_ACTIONS, AUDIT_OBJECT_TYPES } from './catalog.js'
 
 /** The audit columns every read selects, in one place so row parsing and SQL agree. */
-export const AUDIT_COLUMNS = [
+export const AUDIT_RECORD_COLUMNS = [
   'audit_id',
   'workspace_id',
   'timestamp',

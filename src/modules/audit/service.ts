@@ -2,7 +2,24 @@ import { NotFoundError, ValidationError } from '../../errors.js'
 import type { Stores } from '../../store/stores.js'
 import type { Caller } from '../identity/caller.js'
 import { INSTANCE_WORKSPACE_ID, requireWorkspacePermission } from '../identity/workspace-access.js'
-import { AUDIT_COLUMNS, parseAuditRow, type AuditRecord, type AuditRow } from './records.js'
+import { AUDIT_FIELDS, type AuditField } from './fields.js'
+import {
+  boundaryStatement,
+  countStatement,
+  pageOf,
+  pageStatement,
+  planAuditQuery,
+  type AuditQuery,
+} from './query.js'
+import { AUDIT_RECORD_COLUMNS, parseAuditRow, type AuditRecord, type AuditRow } from './records.js'
+
+export interface AuditQueryPage {
+  totalCount: number
+  currentStartIndex: number
+  /** The fields of every record, Audit ID first. */
+  fields: AuditField[]
+  records: AuditRecord[]
+}
 
 export interface AuditMetrics {
   count: number
@@ -12,6 +29,12 @@ export interface AuditMetrics {
 /** The audit services of the audit document: metrics, single reads, queries. */
 export class AuditService {
   constructor(private readonly stores: Stores) {}
+
+  /** The audit field catalog, for a caller who may read the workspace's audits. */
+  async fields(caller: Caller, workspaceId: number): Promise<readonly AuditField[]> {
+    await requireWorkspacePermission(this.stores.control, caller, workspaceId)
+    return AUDIT_FIELDS
+  }
 
   /** Count and stored size of a workspace's audits (-1: the instance level). */
   async metrics(caller: Caller, workspaceId: number): Promise<AuditMetrics> {
@@ -35,7 +58,7 @@ export class AuditService {
     if (!/^\d{1,20}$/.test(auditId)) throw new ValidationError(`auditId: '${auditId}' is not an Audit ID`)
     const [row] = await this.stores.warehouse.query<AuditRow>({
       // audit_id increases with ingestion; its minmax index skips the granules that cannot hold it.
-      query: `SELECT ${AUDIT_COLUMNS.join(', ')} FROM audits
+      query: `SELECT ${AUDIT_RECORD_COLUMNS.join(', ')} FROM audits
               WHERE tenant_id = {tenant:UInt32} AND workspace_id = {workspace:Int64} AND audit_id = {auditId:UInt64}
               LIMIT 1`,
       params: { tenant: caller.tenantId, workspace: workspaceId, auditId },
@@ -43,6 +66,31 @@ export class AuditService {
     })
     if (!row) throw new NotFoundError(`audit ${auditId} in workspace ${workspaceId}`)
     return { ...parseAuditRow(row), workspaceName: await this.workspaceName(caller.tenantId, workspaceId) }
+  }
+
+  /** A page of the audits matching a query, with the total count (the Object Manager UI query). */
+  async query(caller: Caller, query: Omit<AuditQuery, 'tenantId'>): Promise<AuditQueryPage> {
+    await requireWorkspacePermission(this.stores.control, caller, query.workspaceId)
+    const plan = planAuditQuery({ ...query, tenantId: caller.tenantId })
+    const { offset, currentStartIndex } = pageOf(query.start, query.length)
+    const warehouse = this.stores.warehouse
+    // The count and the page do not depend on each other: they run at the same time.
+    const page = async (): Promise<AuditRow[]> => {
+      const [boundary] =
+        offset > 0
+          ? await warehouse.query<{ key: string; audit_id: string }>(boundaryStatement(plan, offset))
+          : []
+      if (offset > 0 && !boundary) return []
+      const from = boundary && { key: String(boundary.key), auditId: boundary.audit_id }
+      return warehouse.query<AuditRow>(pageStatement(plan, query.length, from))
+    }
+    const [[count], rows] = await Promise.all([warehouse.query<{ n: string }>(countStatement(plan)), page()])
+    return {
+      totalCount: Number(count?.n ?? 0),
+      currentStartIndex,
+      fields: plan.fields,
+      records: rows.map(parseAuditRow),
+    }
   }
 
   private async workspaceName(tenantId: number, workspaceId: number): Promise<string> {
