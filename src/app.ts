@@ -18,6 +18,7 @@ import { registerErrorHandling } from './http/errors.js'
 import { registerHealth } from './http/health.js'
 import { registerOpenApi } from './http/openapi.js'
 import { jobsRoutes } from './modules/admin/jobs-routes.js'
+import { pivotRoutes } from './modules/audit/pivot/routes.js'
 import { auditRoutes } from './modules/audit/routes.js'
 import { AuditService } from './modules/audit/service.js'
 import { ingestRoutes } from './modules/ingest/routes.js'
@@ -117,6 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     maxBodyBytes: config.ingestMaxBodyBytes,
   })
   await app.register(auditRoutes, { prefix: AUDIT_PREFIX, service: services.audit })
+  await app.register(pivotRoutes, { prefix: AUDIT_PREFIX, stores })
   await app.register(identityRoutes, { identity, secureCookies: isHttps(config.publicOrigin) })
   await app.register(identityAdminRoutes, { prefix: '/admin/v1', control: stores.control })
   await app.register(jobsRoutes, { prefix: '/admin/v1', control: stores.control })

@@ -141,6 +141,13 @@ const ROUTES: RouteCase[] = [
     expect: ADMIN_ONLY,
   })),
   {
+    method: 'POST',
+    path: '/Relativity.REST/api/relativity-audit/{versionNumber}/workspaces/{workspaceID}/pivots',
+    url: '/Relativity.REST/api/relativity-audit/v1/workspaces/1018053/pivots',
+    body: json({ settings: { GroupBy: { Name: 'Action' } }, cancel: {}, progress: {} }),
+    expect: ADMIN_ONLY,
+  },
+  {
     method: 'GET',
     path: '/Relativity.REST/api/relativity-audit/{versionNumber}/workspaces/{workspaceID}/audit-fields',
     url: '/Relativity.REST/api/relativity-audit/v1/workspaces/1018053/audit-fields',

@@ -6,14 +6,9 @@ import { canonicalizeKeys } from '../../schema/canonical-keys.js'
 import { fieldValue } from './field-values.js'
 import type { AuditField } from './fields.js'
 import { MAX_PAGE_LENGTH, type SortSpec } from './query.js'
+import { WorkspaceParams } from './params.js'
 import { formatAuditTime } from './records.js'
 import type { AuditService } from './service.js'
-
-/** The path parameters every audit route has: `{versionNumber}/workspaces/{workspaceID}`. */
-const Workspace = Type.Object({
-  versionNumber: Type.String({ pattern: '^[vV][0-9]+$', description: 'API version, e.g. v1' }),
-  workspaceID: Type.Integer({ minimum: -1, description: 'Workspace Artifact ID; -1 is the instance level' }),
-})
 
 const AuditRecordView = Type.Object({
   ID: Type.String(),
@@ -147,7 +142,7 @@ export async function auditRoutes(
         tags,
         summary:
           'The audit field catalog: names and ArtifactIDs for field lists, conditions, sorts and pivots',
-        params: Workspace,
+        params: WorkspaceParams,
         response: {
           200: Type.Array(
             Type.Object({
@@ -175,7 +170,7 @@ export async function auditRoutes(
 
   const runQuery = async (request: {
     caller: Parameters<AuditService['query']>[0]
-    params: Type.Static<typeof Workspace>
+    params: Type.Static<typeof WorkspaceParams>
     body: QueryBody
   }) => {
     const { body } = request
@@ -217,7 +212,7 @@ export async function auditRoutes(
         summary: 'Audit Object Manager UI query: a page of audits with full field details',
         description:
           'Paging: pages are aligned to `length`; `start` selects the page that holds it. Sorting: Timestamp or Execution Time (ms).',
-        params: Workspace,
+        params: WorkspaceParams,
         body: QueryBody,
         response: {
           200: Type.Object({
@@ -267,7 +262,7 @@ export async function auditRoutes(
       schema: {
         tags,
         summary: 'Audit Object Manager UI query, slim: values in field order, the fields listed once',
-        params: Workspace,
+        params: WorkspaceParams,
         body: QueryBody,
         response: {
           200: Type.Object({
@@ -300,7 +295,7 @@ export async function auditRoutes(
       schema: {
         tags,
         summary: 'Audit Metrics: the number and total stored size of the audits of a workspace',
-        params: Workspace,
+        params: WorkspaceParams,
         response: { 200: Type.Object({ Count: Type.Integer(), SizeInBytes: Type.Integer() }) },
       },
     },
@@ -316,7 +311,7 @@ export async function auditRoutes(
       schema: {
         tags,
         summary: 'Audit Query: read one audit record',
-        params: Workspace,
+        params: WorkspaceParams,
         body: Type.Object({
           workspaceId: Type.Optional(Type.Integer({ description: 'Ignored when it differs from the URL' })),
           request: Type.Record(Type.String(), Type.Unknown(), { description: '{ "auditId": "484127" }' }),
