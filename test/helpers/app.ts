@@ -4,6 +4,14 @@ import { afterAll } from 'vitest'
 import { buildApp } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config/config.js'
 import { bootstrapIdentity } from '../../src/modules/identity/bootstrap.js'
+import type { Grant } from '../../src/modules/identity/permissions.js'
+import {
+  addGroupMember,
+  createGroup,
+  createOAuthClient,
+  createUser,
+  grantPermission,
+} from '../../src/modules/identity/principals.js'
 import { closeStores, openStores, type Stores } from '../../src/store/stores.js'
 import { tempDir } from './stores.js'
 
@@ -61,4 +69,41 @@ export async function clientToken(app: FastifyInstance, clientId: string, secret
 /** NDJSON text of the given objects. */
 export function ndjson(items: readonly unknown[]): string {
   return items.map((item) => JSON.stringify(item)).join('\n') + '\n'
+}
+
+/**
+ * A bearer token of a new user whose group holds `grants`, signed in through an OAuth2 client of
+ * theirs (the way the documents' clients authenticate).
+ */
+export async function tokenOfUserWith(
+  app: FastifyInstance,
+  stores: Stores,
+  name: string,
+  grants: readonly Grant[],
+): Promise<{ authorization: string }> {
+  const user = await createUser(stores.control, 1, { username: name, password: `${name}-password-123` })
+  const group = await createGroup(stores.control, 1, `${name} group`)
+  await addGroupMember(stores.control, 1, group.id, user.id)
+  for (const grant of grants) await grantPermission(stores.control, 1, group.id, grant)
+  const { client, secret } = await createOAuthClient(stores.control, 1, {
+    name: `${name} client`,
+    contextUserId: user.id,
+  })
+  return { authorization: `Bearer ${await clientToken(app, client.clientId, secret)}` }
+}
+
+/** Sends items through the ingestion API as NDJSON: events to a stream, or entities of a kind. */
+export function ingestThroughApi(
+  app: FastifyInstance,
+  auth: { authorization: string },
+  target: { stream: string } | { entities: string },
+  items: readonly object[],
+) {
+  const entity = 'entities' in target
+  return app.inject({
+    method: entity ? 'PUT' : 'POST',
+    url: entity ? `/ingest/v1/entities/${target.entities}` : `/ingest/v1/${target.stream}`,
+    headers: { ...auth, 'content-type': 'application/x-ndjson' },
+    payload: ndjson(items),
+  })
 }

@@ -6,12 +6,49 @@ import { buildTestApp } from '../helpers/app.js'
 
 let app: FastifyInstance
 let stores: Stores
+let auth: { authorization: string }
+
+interface OpenApiOperation {
+  requestBody?: {
+    content?: Record<string, { example?: unknown; examples?: Record<string, { value: unknown }> }>
+  }
+}
 
 beforeAll(async () => {
-  ;({ app, stores } = await buildTestApp())
+  ;({ app, stores, auth } = await buildTestApp())
 })
 
 describe('operations endpoints', () => {
+  it('publishes request examples that its own validation accepts', async () => {
+    const doc = (await app.inject('/openapi.json')).json()
+    const sent: string[] = []
+    for (const [path, operations] of Object.entries(
+      doc.paths as Record<string, Record<string, OpenApiOperation>>,
+    )) {
+      for (const [method, operation] of Object.entries(operations)) {
+        // The document carries one example as `example`, several as `examples` by name.
+        const media = operation.requestBody?.content?.['application/json']
+        const examples = [
+          ...(media?.example === undefined ? [] : [media.example]),
+          ...Object.values(media?.examples ?? {}).map((named) => named.value),
+        ]
+        for (const example of examples) {
+          const response = await app.inject({
+            method: method.toUpperCase() as 'POST',
+            // Every path parameter as 1: the route may answer 404 for it, but only after validating the body.
+            url: path.replace(/\{[^}]+\}/g, '1'),
+            headers: auth,
+            payload: example as object,
+          })
+          expect([400, 500], `${method} ${path}: ${response.body}`).not.toContain(response.statusCode)
+          sent.push(`${method} ${path}`)
+        }
+      }
+    }
+    expect(sent).toContain('post /v3/reporting/generic/dateRange/{product_id}')
+    expect(sent).toContain('put /v3/event-tracking/{product_id}')
+  })
+
   it('answers /healthz and /readyz with both stores checked', async () => {
     expect((await app.inject('/healthz')).json()).toEqual({ status: 'ok' })
     const ready = await app.inject('/readyz')

@@ -70,8 +70,26 @@ const CLASSES = (() => {
   return classes
 })()
 
-/** `_` followed by what DecodeName would decode; the lookbehind lets escapes sit back to back. */
-const ESCAPE_LIKE = /(?<=_)[Xx](?:[0-9a-fA-F]{4}|[0-9a-fA-F]{8})_/g
+const isHexDigit = (unit: number) =>
+  (unit >= 0x30 && unit <= 0x39) || (unit >= 0x41 && unit <= 0x46) || (unit >= 0x61 && unit <= 0x66)
+
+/** Whether the encoded form of `name[at..]` begins with `_`: a literal `_`, or an escape (`at` > 0). */
+const encodedStartsWithUnderscore = (name: string, at: number) =>
+  at < name.length && (name[at] === '_' || !((CLASSES[name.charCodeAt(at)] as number) & NAME))
+
+/**
+ * Whether the `_` at `at` would start something DecodeName decodes once the rest is encoded:
+ * `_x` + 4 or 8 hex digits + an `_` of the output, which may be the first of a later escape.
+ */
+function startsDecodable(name: string, at: number): boolean {
+  if (name[at + 1] !== 'x' && name[at + 1] !== 'X') return false
+  let digits = 0
+  while (digits < 8 && isHexDigit(name.charCodeAt(at + 2 + digits))) {
+    digits++
+    if ((digits === 4 || digits === 8) && encodedStartsWithUnderscore(name, at + 2 + digits)) return true
+  }
+  return false
+}
 
 const isHigh = (unit: number) => unit >= 0xd800 && unit <= 0xdbff
 const isLow = (unit: number) => unit >= 0xdc00 && unit <= 0xdfff
@@ -80,16 +98,12 @@ const hex = (value: number, digits: number) => value.toString(16).toUpperCase().
 /** `XmlConvert.EncodeName(name)`: the name itself when it is already a valid XML name. */
 export function encodeXmlName(name: string): string {
   if (name === '') return name
-  // Positions of the underscores that must be escaped so that decoding is exact.
-  const escapedUnderscores = new Set<number>()
-  for (const match of name.matchAll(ESCAPE_LIKE)) escapedUnderscores.add(match.index - 1)
-
   let out = ''
   let copied = 0
   for (let i = 0; i < name.length; i++) {
     const unit = name.charCodeAt(i)
     const allowed = (CLASSES[unit] as number) & (i === 0 ? START : NAME)
-    if (allowed && !escapedUnderscores.has(i)) continue
+    if (allowed && !(unit === 0x5f && startsDecodable(name, i))) continue
     out += name.slice(copied, i)
     const next = name.charCodeAt(i + 1)
     if (isHigh(unit) && isLow(next)) {

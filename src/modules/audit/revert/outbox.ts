@@ -10,6 +10,8 @@ import type { Queryable } from '../../../store/control/driver.js'
  */
 export const AUDIT_REVERTED = 'audit.reverted'
 
+const RECORD_BLOCK = 1000
+
 export interface AuditRevertedPayload {
   workspaceId: number
   documentArtifactId: number
@@ -67,13 +69,16 @@ export async function recordRevertEvents(
   payloads: readonly AuditRevertedPayload[],
 ): Promise<number[]> {
   const ids: number[] = []
-  for (const payload of payloads) {
+  // One statement per block of events: a mass revert records up to RevertMaxAuditCount of them.
+  for (let i = 0; i < payloads.length; i += RECORD_BLOCK) {
+    const block = payloads.slice(i, i + RECORD_BLOCK).map((payload) => JSON.stringify(payload))
     const rows = await db.query<{ id: number | string }>(
-      `INSERT INTO audit_outbox (tenant_id, kind, payload) VALUES ($1, $2, $3::jsonb)
+      `INSERT INTO audit_outbox (tenant_id, kind, payload)
+       SELECT $1, $2, payload::jsonb FROM unnest($3::text[]) WITH ORDINALITY AS t (payload, n) ORDER BY n
        ON CONFLICT DO NOTHING RETURNING id`,
-      [tenantId, AUDIT_REVERTED, JSON.stringify(payload)],
+      [tenantId, AUDIT_REVERTED, block],
     )
-    if (rows[0]) ids.push(Number(rows[0].id))
+    ids.push(...rows.map((row) => Number(row.id)).sort((a, b) => a - b))
   }
   return ids
 }

@@ -5,16 +5,11 @@ import { ValidationError } from '../../../errors.js'
 import { canonicalizeKeys } from '../../../schema/canonical-keys.js'
 import type { Stores } from '../../../store/stores.js'
 import type { IngestService } from '../../ingest/service.js'
+import { WorkspaceParams as Workspace } from '../params.js'
 import { formatAuditTime } from '../records.js'
 import type { RevertTarget } from './revert-rules.js'
 import { RevertService, type RevertValidation } from './revert-service.js'
 import { REVERT_MAX_AUDIT_COUNT_CEILING } from './revert-settings.js'
-
-/** The path parameters: `{versionNumber}/workspaces/{workspaceID}`. */
-const Workspace = Type.Object({
-  versionNumber: Type.String({ pattern: '^[vV][0-9]+$', description: 'API version, e.g. v1' }),
-  workspaceID: Type.Integer({ minimum: -1, description: 'Workspace Artifact ID; -1 is the instance level' }),
-})
 
 const RevertAuditRequest = Type.Object({
   AuditId: Type.Union([Type.String({ minLength: 1, maxLength: 40 }), Type.Integer({ minimum: 0 })], {
