@@ -193,3 +193,65 @@ describe('a later migration with ALTER steps', () => {
     expect(rows).toEqual([{ event_id: '7', source: 'api' }])
   })
 })
+
+describe('client lifetimes, kept by materialized views', () => {
+  const lifetimes = (tenant: number) =>
+    warehouse.query<{ client_id: string; first: string; last: string }>({
+      query: `SELECT client_id, toString(min(first_active)) AS first, toString(max(last_active)) AS last
+              FROM usage_client_lifetimes WHERE tenant_id = {tenant:UInt32} GROUP BY client_id ORDER BY client_id`,
+      params: { tenant },
+    })
+  const session = (tenant: number, client: string, at: string) => ({
+    tenant_id: tenant,
+    product_id: 7,
+    client_id: client,
+    session_id: at,
+    started_at: at,
+    ended_at: at,
+    runtime_seconds: 0,
+    ingest_key: '',
+  })
+  const event = (tenant: number, client: string, at: string) => ({
+    tenant_id: tenant,
+    product_id: 7,
+    client_id: client,
+    session_id: '',
+    timestamp: at,
+    category: 'File',
+    name: 'Open',
+    value: null,
+    ingest_key: '',
+  })
+
+  it('takes the first and last active day of each client from sessions and events as they are inserted', async () => {
+    await warehouse.insert('usage_sessions', [
+      session(701, 'a', '2024-03-05 10:00:00.000'),
+      session(701, 'a', '2024-03-01 23:59:59.999'),
+    ])
+    await warehouse.insert('usage_events', [
+      event(701, 'a', '2024-04-02 00:00:00.000'),
+      event(701, 'b', '2024-02-10 08:00:00.000'),
+    ])
+    expect(await lifetimes(701)).toEqual([
+      { client_id: 'a', first: '2024-03-01', last: '2024-04-02' },
+      { client_id: 'b', first: '2024-02-10', last: '2024-02-10' },
+    ])
+  })
+
+  it('fills from the rows already stored when the migration runs, and a second fill changes nothing', async () => {
+    // Rows the views never saw, as if stored before the migration.
+    await warehouse.command({ query: 'DETACH TABLE usage_client_lifetimes_from_sessions' })
+    await warehouse.insert('usage_sessions', [session(702, 'c', '2024-05-01 00:00:00.000')])
+    await warehouse.command({ query: 'ATTACH TABLE usage_client_lifetimes_from_sessions' })
+    expect(await lifetimes(702)).toEqual([])
+    const steps = WAREHOUSE_MIGRATIONS.flatMap((m) => m.steps).filter(
+      (step) => step.kind === 'createMaterializedView',
+    )
+    for (let run = 0; run < 2; run++) {
+      for (const step of steps)
+        for (const sql of renderStep(step, { database: 'tally' })) await warehouse.command({ query: sql })
+    }
+    expect(await lifetimes(702)).toEqual([{ client_id: 'c', first: '2024-05-01', last: '2024-05-01' }])
+    expect(await lifetimes(701)).toHaveLength(2)
+  })
+})

@@ -257,3 +257,27 @@ describe('every migration rendered for a cluster', () => {
     expect(new Set(names).size).toBe(names.length)
   })
 })
+
+describe('materialized views', () => {
+  const view: SchemaStep = {
+    kind: 'createMaterializedView',
+    name: 'events_daily_from_events',
+    from: 'events',
+    to: 'events_daily',
+    select: (source) => `SELECT tenant_id, toDate(timestamp) AS day FROM ${source}`,
+  }
+
+  it('creates the view over the source and fills the target from the rows already there', () => {
+    expect(renderStep(view, SINGLE)).toEqual([
+      'CREATE MATERIALIZED VIEW IF NOT EXISTS tally.events_daily_from_events TO tally.events_daily\nAS SELECT tenant_id, toDate(timestamp) AS day FROM tally.events',
+      'INSERT INTO tally.events_daily SELECT tenant_id, toDate(timestamp) AS day FROM tally.events',
+    ])
+  })
+
+  it('in a cluster, reads each node’s local source into its local target, and fills through the Distributed tables', () => {
+    expect(renderStep(view, CLUSTER)).toEqual([
+      "CREATE MATERIALIZED VIEW IF NOT EXISTS tally.events_daily_from_events ON CLUSTER 'main' TO tally.events_daily_local\nAS SELECT tenant_id, toDate(timestamp) AS day FROM tally.events_local",
+      'INSERT INTO tally.events_daily SELECT tenant_id, toDate(timestamp) AS day FROM tally.events',
+    ])
+  })
+})

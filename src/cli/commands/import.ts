@@ -74,7 +74,7 @@ async function importFile(
   )
   bar.start(size, 0, { events: 0, rate: 0 })
   const started = Date.now()
-  const totals = { accepted: 0, duplicates: 0, rejected: 0 }
+  const totals = { accepted: 0, duplicates: 0, notCollected: 0, rejected: 0 }
   const listed: string[] = []
   let batch: FileItem[] = []
   const flush = async () => {
@@ -82,6 +82,7 @@ async function importFile(
     const result = await send(batch.map((item) => item.text))
     totals.accepted += result.accepted
     totals.duplicates += result.duplicates
+    totals.notCollected += result.notCollected
     totals.rejected += result.rejectedCount
     for (const rejection of result.rejected) {
       if (listed.length < MAX_LISTED_REJECTIONS)
@@ -103,7 +104,7 @@ async function importFile(
   bar.stop()
   const seconds = ((Date.now() - started) / 1000).toFixed(1)
   process.stdout.write(
-    `${totals.accepted} accepted (${totals.duplicates} already stored), ${totals.rejected} rejected, in ${seconds} s\n`,
+    `${totals.accepted} accepted (${totals.duplicates} already stored${totals.notCollected ? `, ${totals.notCollected} not collected` : ''}), ${totals.rejected} rejected, in ${seconds} s\n`,
   )
   for (const line of listed) process.stdout.write(`  ${line}\n`)
   if (totals.rejected > listed.length)

@@ -13,6 +13,10 @@ const IngestResultSchema = Type.Object(
     duplicates: Type.Integer({
       description: 'Accepted events not stored again because their id was already stored',
     }),
+    notCollected: Type.Integer({
+      description:
+        'Accepted usage events not stored because event tracking management says not to collect them',
+    }),
     rejected: Type.Array(
       Type.Object({
         line: Type.Integer({ description: 'Line number (NDJSON) or 1-based element number (JSON array)' }),

@@ -27,6 +27,8 @@ export interface IngestResult {
   accepted: number
   /** Accepted events skipped because an event with the same id is already stored. */
   duplicates: number
+  /** Accepted events not stored because they are set not to be collected (usage events). */
+  notCollected: number
   rejected: Rejection[]
   /** All rejections; `rejected` lists the first MAX_LISTED_REJECTIONS of them. */
   rejectedCount: number
@@ -78,11 +80,18 @@ export class IngestService {
     const { valid, rejected, rejectedCount } = await this.validate(items, stream.schema, (event) =>
       stream.toRow(event as never, tenantId),
     )
-    const rows = valid.map((v) => v.value)
+    const validRows = valid.map((v) => v.value)
+    const rows = stream.admit ? await stream.admit(this.stores, tenantId, validRows) : validRows
     const keyed = rows.some((row) => row.ingest_key !== '')
     const store = () => this.storeNew(stream, tenantId, rows)
     const stored = keyed ? await this.lock.run(`${tenantId}/${stream.name}`, store) : await store()
-    return { accepted: rows.length, duplicates: rows.length - stored, rejected, rejectedCount }
+    return {
+      accepted: validRows.length,
+      duplicates: rows.length - stored,
+      notCollected: validRows.length - rows.length,
+      rejected,
+      rejectedCount,
+    }
   }
 
   /** Upserts reference data by its natural key; within one batch the last item for a key wins. */
@@ -98,7 +107,7 @@ export class IngestService {
     })
     const latest = new Map(valid.map((v) => [entity.keyOf(v.value), v.value]))
     await entity.upsert(this.stores, caller.tenantId, [...latest.values()])
-    return { accepted: valid.length, duplicates: 0, rejected, rejectedCount }
+    return { accepted: valid.length, duplicates: 0, notCollected: 0, rejected, rejectedCount }
   }
 
   private async validate<T>(

@@ -1,4 +1,5 @@
 import Type, { type TObject, type TProperties, type TSchema } from 'typebox'
+import type { Stores } from '../../store/stores.js'
 
 /** A field-level problem the schema cannot express (an unknown action name, an end before a start). */
 export class EventError extends Error {}
@@ -16,6 +17,12 @@ export interface StreamDef<Event = never> {
   toRow(event: Event, tenantId: number): Record<string, unknown>
   /** Server-assigned ids: a control-plane counter and the row column it fills. */
   assignedId?: { counter: string; column: string }
+  /** The rows of a valid batch the stream's settings keep (usage events not collected are dropped). */
+  admit?(
+    stores: Stores,
+    tenantId: number,
+    rows: Record<string, unknown>[],
+  ): Promise<Record<string, unknown>[]>
 }
 
 /** Declares a stream with its event type inferred from the schema. */

@@ -7,7 +7,11 @@
 export interface TableDef {
   name: string
   columns: readonly (readonly [name: string, type: string])[]
-  engine: { kind: 'MergeTree' } | { kind: 'ReplacingMergeTree'; version?: string }
+  /** AggregatingMergeTree merges rows of one key by their SimpleAggregateFunction columns. */
+  engine:
+    | { kind: 'MergeTree' }
+    | { kind: 'ReplacingMergeTree'; version?: string }
+    | { kind: 'AggregatingMergeTree' }
   orderBy: readonly string[]
   partitionBy?: string
   /** Data-skipping indexes, e.g. `idx_key ingest_key TYPE bloom_filter GRANULARITY 4`. */
@@ -21,6 +25,20 @@ export type SchemaStep =
   | { kind: 'createTable'; table: TableDef }
   | { kind: 'addColumn'; table: string; column: string; type: string; after?: string }
   | { kind: 'addIndex'; table: string; index: string }
+  /**
+   * A materialized view feeding `to` from every insert into `from`, and a one-off fill from the
+   * rows `from` already holds. `select` gets the source's physical name: in a cluster each node's
+   * view reads its local table and writes its local target, so both must share a sharding key.
+   * The fill may meet rows the view already took: only for targets where a row counted twice is
+   * harmless (min, max, any).
+   */
+  | {
+      kind: 'createMaterializedView'
+      name: string
+      from: string
+      to: string
+      select: (source: string) => string
+    }
 
 export interface WarehouseMigration {
   version: number
@@ -52,6 +70,12 @@ export function renderStep(step: SchemaStep, target: DdlTarget): string[] {
     case 'addIndex':
       return [
         `ALTER TABLE ${qualified(localName(step.table, target), target)}${onCluster(target)} ADD INDEX IF NOT EXISTS ${step.index}`,
+      ]
+    case 'createMaterializedView':
+      return [
+        `CREATE MATERIALIZED VIEW IF NOT EXISTS ${qualified(step.name, target)}${onCluster(target)}` +
+          ` TO ${qualified(localName(step.to, target), target)}\nAS ${step.select(qualified(localName(step.from, target), target))}`,
+        `INSERT INTO ${qualified(step.to, target)} ${step.select(qualified(step.from, target))}`,
       ]
   }
 }

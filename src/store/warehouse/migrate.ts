@@ -1,9 +1,15 @@
 import { renderStep, type TableDef, type WarehouseMigration } from './ddl.js'
 import { eventTables } from './migrations/0001-event-tables.js'
+import { platformUsageTables } from './migrations/0002-platform-usage.js'
+import { clientLifetimeTables } from './migrations/0003-client-lifetimes.js'
 import type { Warehouse } from './warehouse.js'
 
 /** Every warehouse migration, in order. A migration is never edited once released: add the next one. */
-export const WAREHOUSE_MIGRATIONS: readonly WarehouseMigration[] = [eventTables]
+export const WAREHOUSE_MIGRATIONS: readonly WarehouseMigration[] = [
+  eventTables,
+  platformUsageTables,
+  clientLifetimeTables,
+]
 
 const migrationLog: TableDef = {
   name: 'schema_migrations',

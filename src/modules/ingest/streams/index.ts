@@ -8,6 +8,7 @@ import {
   userUsageStream,
 } from './finance.js'
 import { syncActivityStream, userObservationsStream } from './integration.js'
+import { processingJobsStream, workspaceUsageStream } from './platform-usage.js'
 import {
   usageCustomEventsStream,
   usageEventsStream,
@@ -31,6 +32,8 @@ export const STREAMS: ReadonlyMap<string, StreamDef<never>> = new Map(
       serviceAuditsStream,
       syncActivityStream,
       userObservationsStream,
+      workspaceUsageStream,
+      processingJobsStream,
     ] as unknown as StreamDef<never>[]
   ).map((stream) => [stream.name, stream]),
 )

@@ -12,6 +12,7 @@ import {
   orEmpty,
   toUtc,
 } from '../stream.js'
+import { admitCollectedEvents } from '../../usage-intel/event-tracking.js'
 
 /** Custom data keys become map keys in the warehouse; long ones are refused rather than cut. */
 const MAX_DATA_KEY = 256
@@ -84,6 +85,9 @@ export const usageEventsStream = defineStream({
     value: event.value ?? null,
     ingest_key: orEmpty(event.id),
   }),
+  // Event tracking management decides which names are stored.
+  admit: (stores, tenantId, rows) =>
+    admitCollectedEvents(stores, tenantId, rows as { product_id: number; category: string; name: string }[]),
 })
 
 export const usageCustomEventsStream = defineStream({

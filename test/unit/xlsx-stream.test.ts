@@ -1,0 +1,84 @@
+import ExcelJS from 'exceljs'
+import { buffer } from 'node:stream/consumers'
+import { describe, expect, it } from 'vitest'
+import {
+  columnLetters,
+  escapeXml,
+  inOneBatch,
+  streamXlsx,
+  type XlsxCell,
+} from '../../src/formats/xlsx-stream.js'
+
+async function* batches(...rows: XlsxCell[][][]) {
+  yield* rows
+}
+
+describe('the streaming XLSX writer', () => {
+  it('names columns as spreadsheets do', () => {
+    expect([0, 25, 26, 51, 52, 701, 702].map(columnLetters)).toEqual([
+      'A',
+      'Z',
+      'AA',
+      'AZ',
+      'BA',
+      'ZZ',
+      'AAA',
+    ])
+  })
+
+  it('escapes markup and drops characters XML cannot hold', () => {
+    expect(escapeXml('a<b>&"c"\u0001\ttab')).toBe('a&lt;b&gt;&amp;&quot;c&quot;\ttab')
+  })
+
+  it('writes a workbook a real reader opens: header, numbers, text, dates, durations, gaps', async () => {
+    const bytes = await buffer(
+      streamXlsx([
+        {
+          name: 'Report <1>',
+          columns: [
+            { header: 'Name', width: 20 },
+            { header: 'Count', width: 10 },
+            { header: 'When', width: 20, format: 'date-time' },
+            { header: 'Month', width: 10, format: 'month' },
+            { header: 'Time', width: 10, format: 'duration' },
+          ],
+          rows: batches(
+            [
+              [
+                'O’Brien & <Sons>',
+                42,
+                new Date('2024-08-01T04:46:00Z'),
+                new Date('2024-09-01T00:00:00Z'),
+                1.5,
+              ],
+            ],
+            [
+              [' spaced ', null, null, null, 0.25],
+              ['bell\u0007', 1.25, null, null, null],
+            ],
+          ),
+        },
+        { name: 'Second', columns: [{ header: 'Only', width: 8 }], rows: inOneBatch([['x'], [2]]) },
+      ]),
+    )
+    const workbook = new ExcelJS.Workbook()
+    await workbook.xlsx.load(bytes as unknown as ArrayBuffer)
+    const sheet = workbook.getWorksheet('Report <1>')!
+    expect(sheet.views[0]).toMatchObject({ state: 'frozen', ySplit: 1 })
+    expect(sheet.getRow(1).values).toEqual([undefined, 'Name', 'Count', 'When', 'Month', 'Time'])
+    expect(sheet.getRow(1).getCell(1).font?.bold).toBe(true)
+    const first = sheet.getRow(2)
+    expect(first.getCell(1).value).toBe('O’Brien & <Sons>')
+    expect(first.getCell(2).value).toBe(42)
+    expect(first.getCell(3).value).toEqual(new Date('2024-08-01T04:46:00Z'))
+    expect(first.getCell(3).numFmt).toBe('yyyy-mm-dd hh:mm:ss')
+    expect(first.getCell(4).numFmt).toBe('mm/yyyy')
+    expect(first.getCell(5).numFmt).toBe('[h]:mm:ss')
+    expect(sheet.getRow(3).getCell(1).value).toBe(' spaced ')
+    expect(sheet.getRow(3).getCell(2).value).toBeNull()
+    expect(sheet.getRow(4).values).toEqual([undefined, 'bell', 1.25])
+    expect(sheet.getColumn(1).width).toBe(20)
+    expect(workbook.worksheets.map((w) => w.name)).toEqual(['Report <1>', 'Second'])
+    expect(workbook.getWorksheet('Second')!.getColumn(1).values).toEqual([undefined, 'Only', 'x', 2])
+  })
+})
