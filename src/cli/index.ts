@@ -7,6 +7,7 @@ import { serve, startJobRunner } from '../main.js'
 import { listControlMigrations } from '../store/control/migrate.js'
 import { WAREHOUSE_MIGRATIONS } from '../store/warehouse/migrate.js'
 import { registerDemoCommand } from './commands/demo.js'
+import { registerExportCommand, withUsageReports } from './commands/export.js'
 import { registerIdentityCommands } from './commands/identity.js'
 import { registerImportCommand } from './commands/import.js'
 import { registerWorkerCommand } from './commands/worker.js'
@@ -84,6 +85,7 @@ registerIdentityCommands(program, {
   withDb: (work) => withStores(config(), 'identity', (stores) => work(stores.control)),
 })
 registerDemoCommand(program, sinkDeps('demo'))
+registerExportCommand(program, { withUsageReports: (write) => withUsageReports(config(), write) })
 
 program.exitOverride()
 try {

@@ -162,9 +162,14 @@ interface Person {
 
 function buildPeople(ctx: DemoContext): Person[] {
   const rng = ctx.rng('people')
+  // The covering people's display names are theirs alone: a namesake seen earlier would absorb the
+  // display-name person (identity rule 3), and the demo would lose that rule.
+  const coveringNames = new Set<string>()
   const person = (n: number, identity?: Identity, variesUsername = rng.chance(0.1)): Person => {
-    const first = rng.pick(FIRST_NAMES)
-    const last = rng.pick(LAST_NAMES)
+    let [first, last] = [rng.pick(FIRST_NAMES), rng.pick(LAST_NAMES)]
+    while (coveringNames.has(`${first} ${last}`))
+      [first, last] = [rng.pick(FIRST_NAMES), rng.pick(LAST_NAMES)]
+    if (identity) coveringNames.add(`${first} ${last}`)
     const local = `${first}.${last}${n}`.toLowerCase()
     const variants = [local, `${first[0]}${last}${n}`.toLowerCase(), `${last}${first[0]}${n}`.toLowerCase()]
     const usernames = Object.fromEntries(
