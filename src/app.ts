@@ -19,9 +19,17 @@ import { registerHealth } from './http/health.js'
 import { registerOpenApi } from './http/openapi.js'
 import { jobsRoutes } from './modules/admin/jobs-routes.js'
 import { pivotRoutes } from './modules/audit/pivot/routes.js'
+import { outboxAdminRoutes } from './modules/audit/revert/outbox-routes.js'
+import { revertRoutes } from './modules/audit/revert/revert-routes.js'
+import { reviewerStatsRoutes } from './modules/audit/reviewer-stats/routes.js'
 import { auditRoutes } from './modules/audit/routes.js'
 import { AuditService } from './modules/audit/service.js'
 import { ingestRoutes } from './modules/ingest/routes.js'
+import { integrationExportRoutes } from './modules/integration-export/routes.js'
+import { reportDataRoutes } from './modules/report-data/routes.js'
+import { eventTrackingRoutes } from './modules/usage-intel/event-tracking-routes.js'
+import { usageIntelRoutes } from './modules/usage-intel/routes.js'
+import { usageReportRoutes } from './modules/usage-reports/routes.js'
 import { IngestService } from './modules/ingest/service.js'
 import type { Stores } from './store/stores.js'
 import './schema/formats.js'
@@ -119,8 +127,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
   await app.register(auditRoutes, { prefix: AUDIT_PREFIX, service: services.audit })
   await app.register(pivotRoutes, { prefix: AUDIT_PREFIX, stores })
+  await app.register(revertRoutes, { prefix: AUDIT_PREFIX, stores, ingest: services.ingest })
+  await app.register(reviewerStatsRoutes, { prefix: AUDIT_PREFIX, stores })
+  await app.register(usageReportRoutes, { prefix: '/api/usage-reports/:version', stores })
+  await app.register(reportDataRoutes, { prefix: '/reports/v1', stores })
+  await app.register(integrationExportRoutes, { stores })
+  await app.register(usageIntelRoutes, { prefix: '/v3', stores })
+  await app.register(eventTrackingRoutes, { prefix: '/v3', stores })
   await app.register(identityRoutes, { identity, secureCookies: isHttps(config.publicOrigin) })
   await app.register(identityAdminRoutes, { prefix: '/admin/v1', control: stores.control })
   await app.register(jobsRoutes, { prefix: '/admin/v1', control: stores.control })
+  await app.register(outboxAdminRoutes, { prefix: '/admin/v1', stores })
   return app
 }

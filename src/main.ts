@@ -7,12 +7,14 @@ import { systemCaller } from './modules/identity/caller.js'
 import { JobRegistry } from './jobs/registry.js'
 import { JobRunner } from './jobs/runner.js'
 import { serviceSink } from './modules/ingest/sink.js'
+import { registerUsageReportJob } from './modules/usage-reports/service.js'
+import { registerOutboxDelivery } from './modules/audit/revert/webhook.js'
 import { bootstrapIdentity } from './modules/identity/bootstrap.js'
 import { openOwnedStores, type Stores } from './store/stores.js'
 
 /** Job kinds every worker can run; each API family registers its handlers here as it lands. */
-export function buildJobRegistry(): JobRegistry {
-  return new JobRegistry()
+export function buildJobRegistry(stores: Stores): JobRegistry {
+  return registerUsageReportJob(registerOutboxDelivery(new JobRegistry(), { stores }), stores)
 }
 
 export function startJobRunner(
@@ -23,7 +25,7 @@ export function startJobRunner(
 ): JobRunner {
   const runner = new JobRunner({
     db: stores.control,
-    registry: buildJobRegistry(),
+    registry: buildJobRegistry(stores),
     workerId: `${os.hostname()}:${process.pid}`,
     concurrency,
     logger: logger.child({ component: 'jobs' }),

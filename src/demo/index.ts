@@ -17,6 +17,12 @@ import {
   userItems,
   workspaceItems,
 } from './platform.js'
+import {
+  processingJobs,
+  processingJobsEstimate,
+  workspaceUsage,
+  workspaceUsageEstimate,
+} from './platform-usage.js'
 import { PRODUCTS, clientCount } from './usage-clients.js'
 import {
   clientItems,
@@ -95,6 +101,8 @@ export function generateDemo(options: GenerateDemoOptions = {}): DemoPlan {
       step('entities', 'clients', clients, () => clientItems(ctx)),
       entities('integrations', () => integrationItems(integrations)),
       events('audits', auditEstimate(ctx), () => auditEvents(ctx, platform)),
+      events('workspace-usage', workspaceUsageEstimate(ctx, platform), () => workspaceUsage(ctx, platform)),
+      events('processing-jobs', processingJobsEstimate(platform), () => processingJobs(ctx, platform)),
       events('usage-sessions', clients * 20, () => sessionEvents(ctx)),
       events('usage-events', clients * 20 * 2.4, () => trackedEvents(ctx)),
       events('usage-custom-events', clients * 20 * 0.25, () => customEvents(ctx)),

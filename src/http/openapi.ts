@@ -17,6 +17,13 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       tags: [
         { name: 'ingest', description: 'Events and reference data in' },
         { name: 'audit', description: 'Audit services: metrics, queries, pivot, revert' },
+        { name: 'reviewer statistics', description: 'Reviewer Statistics service of the audit API' },
+        {
+          name: 'usage reports',
+          description: 'Usage Reports API: metrics catalog, report jobs, details, downloads',
+        },
+        { name: 'report data', description: 'Report data API: credits, usage and audit records' },
+        { name: 'integration usage export', description: 'The usage reports ZIP of the usage report manual' },
         { name: 'identity', description: 'OAuth2 tokens, sign-in and sessions' },
         { name: 'usage intelligence', description: 'Usage Intelligence Reporting API v3' },
         {

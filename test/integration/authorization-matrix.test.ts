@@ -63,6 +63,12 @@ const ADMIN_ONLY: Record<Principal, Expect> = {
   expiredToken: 401,
 }
 const INGEST: Record<Principal, Expect> = { ...ADMIN_ONLY, ingestClient: 'allow' }
+/** Either usage reports permission (Administrator implies the client-domain one). */
+const USAGE_REPORTS: Record<Principal, Expect> = {
+  ...ADMIN_ONLY,
+  clientDomainUser: 'allow',
+  instanceWideUser: 'allow',
+}
 /** Usage intelligence sign-in without its CSRF cookie: refused for everyone the token lets through. */
 const NEEDS_RUI_CSRF: Record<Principal, Expect> = {
   ...PUBLIC,
@@ -153,6 +159,182 @@ const ROUTES: RouteCase[] = [
     url: '/Relativity.REST/api/relativity-audit/v1/workspaces/1018053/audit-fields',
     expect: ADMIN_ONLY,
   },
+  ...(['audits/revert/validate', 'audits/revert'] as const).map((endpoint): RouteCase => ({
+    method: 'POST',
+    path: `/Relativity.REST/api/relativity-audit/{versionNumber}/workspaces/{workspaceID}/${endpoint}`,
+    url: `/Relativity.REST/api/relativity-audit/v1/workspaces/1018053/${endpoint}`,
+    body: json({ workspaceId: 1018053, request: { AuditId: '1' } }),
+    expect: ADMIN_ONLY,
+  })),
+  {
+    method: 'POST',
+    path: '/Relativity.REST/api/relativity-audit/{versionNumber}/workspaces/{workspaceID}/audits/mass-revert',
+    url: '/Relativity.REST/api/relativity-audit/v1/workspaces/1018053/audits/mass-revert',
+    body: json({ workspaceId: 1018053, request: { RevertAuditRequests: [{ AuditId: '1' }] } }),
+    expect: ADMIN_ONLY,
+  },
+  ...(
+    [
+      ['document-action-counts', { criteria: { StartDate: '2019-05-01', EndDate: '2019-05-31' } }],
+      ['usage-time', { criteria: { StartDate: '2019-05-01', EndDate: '2019-05-31' } }],
+      ['total-reviewed-text-size', { criteria: { StartDate: '2019-05-01', EndDate: '2019-05-31' } }],
+      [
+        'distinct-document-actions-per-hour-of-day',
+        { criteria: { StartDate: '2019-05-01', EndDate: '2019-05-31' } },
+      ],
+      [
+        'reviewer-choices',
+        { reviewerChoicesCriteria: { StartDate: '2019-05-01', EndDate: '2019-05-31', FieldIds: [1] } },
+      ],
+      ['summary-report', { reviewerStatsDataRequest: { startDate: '2019-05-01', endDate: '2019-05-31' } }],
+      [
+        'summary-report/export',
+        { reviewerStatsDataRequest: { startDate: '2019-05-01', endDate: '2019-05-31' } },
+      ],
+    ] as const
+  ).map(([endpoint, body]): RouteCase => ({
+    method: 'POST',
+    path: `/Relativity.REST/api/relativity-audit/{versionNumber}/workspaces/{workspaceID}/${endpoint}`,
+    url: `/Relativity.REST/api/relativity-audit/v1/workspaces/1018053/${endpoint}`,
+    body: json(body),
+    expect: ADMIN_ONLY,
+  })),
+  {
+    method: 'GET',
+    path: '/api/usage-reports/{version}/metadata',
+    url: '/api/usage-reports/v1/metadata',
+    expect: USAGE_REPORTS,
+  },
+  {
+    method: 'GET',
+    path: '/api/usage-reports/{version}/reports',
+    url: '/api/usage-reports/v1/reports',
+    expect: USAGE_REPORTS,
+  },
+  {
+    method: 'POST',
+    path: '/api/usage-reports/{version}/reports',
+    url: '/api/usage-reports/v1/reports',
+    body: json({
+      name: 'matrix',
+      dateRange: { from: '2024-05-05', to: '2024-05-05' },
+      fields: ['233c0387-a246-4b9f-80b4-772ab8d41062'],
+    }),
+    expect: USAGE_REPORTS,
+  },
+  ...(['GET', 'DELETE'] as const).map((method): RouteCase => ({
+    method,
+    path: '/api/usage-reports/{version}/reports/{id}',
+    url: '/api/usage-reports/v1/reports/6f9619ff-8b86-d011-b42d-00c04fc964ff',
+    expect: USAGE_REPORTS,
+  })),
+  {
+    method: 'GET',
+    path: '/api/usage-reports/{version}/reports/{id}/details',
+    url: '/api/usage-reports/v1/reports/6f9619ff-8b86-d011-b42d-00c04fc964ff/details',
+    expect: USAGE_REPORTS,
+  },
+  {
+    method: 'GET',
+    path: '/api/usage-reports/{version}/reports/download/{id}',
+    url: '/api/usage-reports/v1/reports/download/6f9619ff-8b86-d011-b42d-00c04fc964ff',
+    expect: USAGE_REPORTS,
+  },
+  ...['creditsTransaction', 'userUsage', 'serviceUsage', 'resourceUsage'].map((report): RouteCase => ({
+    method: 'POST',
+    path: `/reports/v1/integration/${report}`,
+    expect: ADMIN_ONLY,
+  })),
+  { method: 'GET', path: '/reports/v1/audit', expect: ADMIN_ONLY },
+  { method: 'GET', path: '/export/usage-reports', expect: ADMIN_ONLY },
+  { method: 'GET', path: '/v3/meta/productProperties', expect: ADMIN_ONLY },
+  {
+    method: 'POST',
+    path: '/v3/meta/propertyValues/{product_id}',
+    url: '/v3/meta/propertyValues/1',
+    body: json({ property: 'os' }),
+    expect: ADMIN_ONLY,
+  },
+  {
+    method: 'POST',
+    path: '/v3/reporting/engagement/usageDistribution/{product_id}',
+    url: '/v3/reporting/engagement/usageDistribution/1',
+    body: json({ startDate: '2024-03-01', stopDate: '2024-03-31' }),
+    expect: ADMIN_ONLY,
+  },
+  {
+    method: 'POST',
+    path: '/v3/reporting/generic/dateRange/{product_id}',
+    url: '/v3/reporting/generic/dateRange/1',
+    body: json({ startDate: '2024-03-01', stopDate: '2024-03-31' }),
+    expect: ADMIN_ONLY,
+  },
+  {
+    method: 'POST',
+    path: '/v3/reporting/generic/current/{product_id}',
+    url: '/v3/reporting/generic/current/1',
+    body: json({}),
+    expect: ADMIN_ONLY,
+  },
+  { method: 'GET', path: '/v3/event-tracking/{product_id}', url: '/v3/event-tracking/1', expect: ADMIN_ONLY },
+  {
+    method: 'PUT',
+    path: '/v3/event-tracking/{product_id}',
+    url: '/v3/event-tracking/1',
+    body: json({ events: [{ category: 'Export', name: 'PDF', collected: true }] }),
+    expect: ADMIN_ONLY,
+  },
+  {
+    method: 'POST',
+    path: '/v3/reporting/eventTracking/lifetime/dataTable/{product_id}',
+    url: '/v3/reporting/eventTracking/lifetime/dataTable/1',
+    body: json({ startDate: '2024-03-01', stopDate: '2024-03-31' }),
+    expect: ADMIN_ONLY,
+  },
+  {
+    method: 'POST',
+    path: '/v3/reporting/eventTracking/basic/dataTable/{product_id}',
+    url: '/v3/reporting/eventTracking/basic/dataTable/1',
+    body: json({ startDate: '2024-03-01', stopDate: '2024-03-31' }),
+    expect: ADMIN_ONLY,
+  },
+  {
+    method: 'POST',
+    path: '/v3/reporting/eventTracking/basic/timeline/{product_id}',
+    url: '/v3/reporting/eventTracking/basic/timeline/1',
+    body: json({ startDate: '2024-03-01', stopDate: '2024-03-31', events: [{ category: 'Export' }] }),
+    expect: ADMIN_ONLY,
+  },
+  {
+    method: 'POST',
+    path: '/v3/reporting/eventTracking/lifetime/histogram/{product_id}',
+    url: '/v3/reporting/eventTracking/lifetime/histogram/1',
+    body: json({ startDate: '2024-03-01', stopDate: '2024-03-31', events: [{ category: 'Export' }] }),
+    expect: ADMIN_ONLY,
+  },
+  {
+    method: 'POST',
+    path: '/v3/reporting/eventTracking/advanced/fullReport/{product_id}',
+    url: '/v3/reporting/eventTracking/advanced/fullReport/1',
+    body: json({ startDate: '2024-03-01', stopDate: '2024-03-31' }),
+    expect: ADMIN_ONLY,
+  },
+  { method: 'GET', path: '/admin/v1/outbox', expect: ADMIN_ONLY },
+  { method: 'GET', path: '/admin/v1/settings/revert-max-audit-count', expect: ADMIN_ONLY },
+  {
+    method: 'PUT',
+    path: '/admin/v1/settings/revert-max-audit-count',
+    body: json({ value: 1000 }),
+    expect: ADMIN_ONLY,
+  },
+  { method: 'GET', path: '/admin/v1/webhooks', expect: ADMIN_ONLY },
+  {
+    method: 'PUT',
+    path: '/admin/v1/webhooks',
+    body: json({ url: 'http://127.0.0.1:9/hook', secret: 'a-webhook-secret-of-length' }),
+    expect: ADMIN_ONLY,
+  },
+  { method: 'DELETE', path: '/admin/v1/webhooks', expect: ADMIN_ONLY },
   { method: 'GET', path: '/admin/v1/jobs', expect: ADMIN_ONLY },
   { method: 'GET', path: '/admin/v1/jobs/{id}', url: '/admin/v1/jobs/999999', expect: ADMIN_ONLY },
   {

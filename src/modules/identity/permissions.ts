@@ -45,6 +45,10 @@ export const PERMISSIONS = {
     scopes: ['instance', 'product'],
     description: 'Usage intelligence reports of every product, or of one',
   },
+  'Manage Event Tracking': {
+    scopes: ['instance', 'product'],
+    description: 'Set which events of a product are collected and which are in advanced tracking',
+  },
   'Manage License Keys': {
     scopes: ['instance', 'product'],
     description: 'Change the license key registry of a product',
