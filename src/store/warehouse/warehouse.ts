@@ -5,9 +5,11 @@ import {
   type ClickHouseClientConfigOptions,
   type ClickHouseSettings,
 } from '@clickhouse/client'
-import { createChdbConnection } from 'chdb/connection'
+import { createChdbConnection, type ChdbExtension } from 'chdb/connection'
 import fs from 'node:fs'
+import { Readable } from 'node:stream'
 import { AppError } from '../../errors.js'
+import { TsvEncoder } from './tsv.js'
 
 /** A statement and its bound values. Builders return this; values never reach SQL as text. */
 export interface SqlQuery {
@@ -45,11 +47,16 @@ export class WarehouseError extends AppError {
  * connection, the common settings, query tags and error wrapping; callers pass SQL and bound values.
  */
 export class Warehouse {
+  /** Each table's column types, read from the engine on its first insert. */
+  private readonly columnTypes = new Map<string, Map<string, string>>()
+  private readonly encoders = new Map<string, TsvEncoder>()
+
   private constructor(
     private readonly client: ClickHouseClient,
     readonly database: string,
     readonly cluster: string | undefined,
-    readonly embedded: boolean,
+    /** The embedded engine's own insert, which takes the encoded rows as one buffer. */
+    private readonly chdb: ChdbExtension | undefined,
   ) {}
 
   static async open(options: WarehouseOptions): Promise<Warehouse> {
@@ -58,15 +65,16 @@ export class Warehouse {
       await bootstrap.command({ query: createDatabaseSql(options.database, options.cluster) })
       await bootstrap.close()
       const client = createClient({ url: options.url, database: options.database })
-      return new Warehouse(client, options.database, options.cluster, false)
+      return new Warehouse(client, options.database, options.cluster, undefined)
     }
     if (!options.path) throw new Error('the embedded warehouse needs a data path')
     fs.mkdirSync(options.path, { recursive: true })
     // chDB has no per-request database; `USE` sets it for the one in-process session.
-    const client = createClient({ connection: chdbConnection(options.path) })
+    const connection = createChdbConnection({ path: options.path })
+    const client = createClient({ connection: asClientConnection(connection) })
     await client.command({ query: createDatabaseSql(options.database, undefined) })
     await client.command({ query: `USE ${options.database}` })
-    return new Warehouse(client, options.database, undefined, true)
+    return new Warehouse(client, options.database, undefined, connection.chdb)
   }
 
   /** Runs a SELECT and returns its rows as JSON objects (64-bit integers arrive as strings). */
@@ -100,19 +108,58 @@ export class Warehouse {
   /**
    * Inserts rows as one block. When this resolves the rows are on disk (tables are created with
    * fsync_after_insert), which is what lets the ingestion API promise durability with its 200.
+   * The first row's keys name the columns; every row must carry them all.
    */
   async insert(table: string, rows: readonly object[], tag = `insert:${table}`): Promise<void> {
     if (rows.length === 0) return
     try {
-      await this.client.insert({
-        table,
-        values: rows as object[],
-        format: 'JSONEachRow',
-        clickhouse_settings: this.settings(tag),
-      })
+      const encoder = await this.encoderFor(table, Object.keys(rows[0]!))
+      const body = encoder.encode(rows)
+      const columns = encoder.columns.map(([name]) => name)
+      const settings = this.settings(tag)
+      if (this.chdb) {
+        // Every setting here is a number or a string (COMMON_SETTINGS, the tag).
+        const raw = settings as Record<string, string | number>
+        await this.chdb.rawInsert({ table, columns, format: 'TabSeparated', values: body, settings: raw })
+      } else {
+        await this.client.insert({
+          table,
+          columns: columns as [string, ...string[]],
+          format: 'TabSeparated',
+          values: Readable.from([body]),
+          clickhouse_settings: settings,
+        })
+      }
     } catch (error) {
       throw wrap(error, tag)
     }
+  }
+
+  private async encoderFor(table: string, columns: readonly string[]): Promise<TsvEncoder> {
+    const key = `${table}(${columns.join(',')})`
+    let encoder = this.encoders.get(key)
+    if (!encoder) {
+      let types = this.columnTypes.get(table)
+      // A column added by a migration since the types were read: read them again.
+      if (!types || columns.some((column) => !types!.has(column))) types = await this.readColumnTypes(table)
+      const unknown = columns.filter((column) => !types!.has(column))
+      if (unknown.length > 0) throw new Error(`table ${table} has no column ${unknown.join(', ')}`)
+      encoder = new TsvEncoder(columns.map((column) => [column, types!.get(column)!] as const))
+      this.encoders.set(key, encoder)
+    }
+    return encoder
+  }
+
+  private async readColumnTypes(table: string): Promise<Map<string, string>> {
+    const rows = await this.query<{ name: string; type: string }>({
+      query:
+        'SELECT name, type FROM system.columns WHERE database = {database:String} AND table = {table:String}',
+      params: { database: this.database, table },
+      tag: `insert:${table}:columns`,
+    })
+    const types = new Map(rows.map((row) => [row.name, row.type]))
+    this.columnTypes.set(table, types)
+    return types
   }
 
   async ping(): Promise<boolean> {
@@ -136,8 +183,10 @@ export class Warehouse {
  * chDB implements @clickhouse/client's Connection, but types it against its own copy of
  * @clickhouse/client-common, which TypeScript sees as a different (structurally equal) type.
  */
-function chdbConnection(path: string): ClickHouseClientConfigOptions['connection'] {
-  return createChdbConnection({ path }) as unknown as ClickHouseClientConfigOptions['connection']
+function asClientConnection(
+  connection: ReturnType<typeof createChdbConnection>,
+): ClickHouseClientConfigOptions['connection'] {
+  return connection as unknown as ClickHouseClientConfigOptions['connection']
 }
 
 function createDatabaseSql(database: string, cluster: string | undefined): string {
