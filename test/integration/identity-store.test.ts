@@ -164,13 +164,12 @@ describe.each(CONTROL_BACKENDS)('identity store on $name', ({ open }) => {
         await authenticateUser(db, 1, username, 'wrong password here')
         return performance.now() - started
       }
-      const known: number[] = []
+      await time(user.username)
       const unknown: number[] = []
-      for (let i = 0; i < 3; i++) {
-        known.push(await time(user.username))
-        unknown.push(await time('no-such-user'))
-      }
-      expect(Math.min(...unknown)).toBeGreaterThan(Math.min(...known) * 0.5)
+      for (let i = 0; i < 3; i++) unknown.push(await time('no-such-user'))
+      // A floor, not a comparison with the known user (which load makes flaky): an Argon2id
+      // verification takes several ms on any core, a skipped one well under a millisecond.
+      expect(Math.min(...unknown)).toBeGreaterThan(2)
     })
 
     it('refuses a disabled user until enabled again', async () => {
