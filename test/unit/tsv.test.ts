@@ -42,6 +42,25 @@ describe('TsvEncoder', () => {
     ).toBe('x\t1\ny\t2\n')
   })
 
+  it('escapes every row’s strings, whatever the rows before held', () => {
+    const encoder = new TsvEncoder([
+      ['s', 'String'],
+      ['a', 'Array(String)'],
+    ])
+    const rows = [
+      { s: 'a\tb', a: ["x'y"] },
+      { s: '\tc', a: ["'z"] },
+    ]
+    expect(encoder.encode(rows).toString()).toBe("a\\tb\t['x\\'y']\n\\tc\t['\\'z']\n")
+  })
+
+  it('grows its buffer for rows longer than it guessed', () => {
+    const long = 'é'.repeat(100_000)
+    expect(new TsvEncoder([['s', 'String']]).encode([{ s: long }, { s: long }]).toString()).toBe(
+      `${long}\n${long}\n`,
+    )
+  })
+
   it('refuses a row without a value for a column, and a value of the wrong kind', () => {
     expect(() => new TsvEncoder([['a', 'String']]).encode([{ b: 1 }])).toThrow(
       'row 0 has no value for column a',
