@@ -6,11 +6,25 @@ import Format from 'typebox/format'
  */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/i
 
-/** Date.parse rolls 2024-02-30 over to 1 March; a calendar date must exist as written. */
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+/** The number of the digits at `text[from…to)`; the callers checked they are digits. */
+function digits(text: string, from: number, to: number): number {
+  let value = 0
+  for (let i = from; i < to; i++) value = value * 10 + text.charCodeAt(i) - 48
+  return value
+}
+
+/**
+ * Date.parse rolls 2024-02-30 over to 1 March; a calendar date must exist as written. Read from
+ * the characters: every ingested instant passes here, and a Date per check cost ~3 µs an event.
+ */
 function isCalendarDate(text: string): boolean {
-  const [year, month, day] = text.slice(0, 10).split('-').map(Number) as [number, number, number]
-  const date = new Date(Date.UTC(year, month - 1, day))
-  return date.getUTCMonth() === month - 1 && date.getUTCDate() === day
+  const year = digits(text, 0, 4)
+  const month = digits(text, 5, 7)
+  const day = digits(text, 8, 10)
+  if (month < 1 || month > 12 || day < 1) return false
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]!)
 }
 
 export function isIsoInstant(text: string): boolean {

@@ -67,7 +67,11 @@ export function EventSchema<P extends TProperties>(properties: P, description: s
 /** Optional text stored as '' when absent (ClickHouse columns here are not Nullable). */
 export const orEmpty = (value: string | undefined): string => value ?? ''
 
+/** An instant already in the form toISOString gives: most senders send UTC with milliseconds. */
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
+
 /** An ISO instant as the UTC text the warehouse parses (millisecond precision). */
-export const toUtc = (instant: string): string => new Date(instant).toISOString()
+export const toUtc = (instant: string): string =>
+  CANONICAL_UTC.test(instant) ? instant : new Date(instant).toISOString()
 
 export type AnySchema = TSchema
