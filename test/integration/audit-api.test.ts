@@ -1,15 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { beforeAll, describe, expect, it } from 'vitest'
-import {
-  addGroupMember,
-  createGroup,
-  createOAuthClient,
-  createUser,
-  grantPermission,
-} from '../../src/modules/identity/principals.js'
-import type { Grant } from '../../src/modules/identity/permissions.js'
 import type { Stores } from '../../src/store/stores.js'
-import { buildTestApp, clientToken, ndjson } from '../helpers/app.js'
+import { buildTestApp, ndjson, tokenOfUserWith } from '../helpers/app.js'
 
 let app: FastifyInstance
 let stores: Stores
@@ -62,16 +54,6 @@ const ALL = [queryAudit, updateAudit, otherAudit, instanceAudit]
 
 async function post(url: string, payload: object, headers: Record<string, string> = auth) {
   return app.inject({ method: 'POST', url, headers, payload })
-}
-
-/** A bearer token for a user whose group holds `grants`. */
-async function tokenWith(name: string, grants: Grant[]): Promise<{ authorization: string }> {
-  const user = await createUser(stores.control, 1, { username: name, password: `${name}-password-123` })
-  const group = await createGroup(stores.control, 1, name)
-  await addGroupMember(stores.control, 1, group.id, user.id)
-  for (const grant of grants) await grantPermission(stores.control, 1, group.id, grant)
-  const { client, secret } = await createOAuthClient(stores.control, 1, { name, contextUserId: user.id })
-  return { authorization: `Bearer ${await clientToken(app, client.clientId, secret)}` }
 }
 
 beforeAll(async () => {
@@ -193,7 +175,7 @@ describe('Audit Query (one record)', () => {
 
 describe('audit access', () => {
   it('follows workspace and client-domain grants, and needs Instance Audit Access for -1', async () => {
-    const acme = await tokenWith('acme-reader', [
+    const acme = await tokenOfUserWith(app, stores, 'acme-reader', [
       { permission: 'Workspace Access', scopeKind: 'client_domain', scopeValue: 'Acme Legal' },
     ])
     expect((await app.inject({ url: `${base(ACME)}/audit-metrics`, headers: acme })).statusCode).toBe(200)
@@ -204,13 +186,13 @@ describe('audit access', () => {
     )
     expect((await app.inject({ url: `${base(-1)}/audit-metrics`, headers: acme })).statusCode).toBe(403)
 
-    const one = await tokenWith('one-workspace', [
+    const one = await tokenOfUserWith(app, stores, 'one-workspace', [
       { permission: 'Workspace Access', scopeKind: 'workspace', scopeValue: String(OTHER) },
     ])
     expect((await app.inject({ url: `${base(OTHER)}/audit-metrics`, headers: one })).statusCode).toBe(200)
     expect((await app.inject({ url: `${base(ACME)}/audit-metrics`, headers: one })).statusCode).toBe(403)
 
-    const instance = await tokenWith('instance-auditor', [
+    const instance = await tokenOfUserWith(app, stores, 'instance-auditor', [
       { permission: 'Instance Audit Access', scopeKind: 'instance', scopeValue: '' },
     ])
     expect((await app.inject({ url: `${base(-1)}/audit-metrics`, headers: instance })).statusCode).toBe(200)

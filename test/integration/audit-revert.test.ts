@@ -11,16 +11,9 @@ import {
 } from '../../src/modules/audit/revert/revert-settings.js'
 import { Access, systemCaller, type Caller } from '../../src/modules/identity/caller.js'
 import type { Grant } from '../../src/modules/identity/permissions.js'
-import {
-  addGroupMember,
-  createGroup,
-  createOAuthClient,
-  createUser,
-  grantPermission,
-} from '../../src/modules/identity/principals.js'
 import { serviceSink, type IngestSink } from '../../src/modules/ingest/sink.js'
 import type { Stores } from '../../src/store/stores.js'
-import { buildTestApp, clientToken } from '../helpers/app.js'
+import { buildTestApp, tokenOfUserWith } from '../helpers/app.js'
 
 const WS = 1018053
 const OTHER_WS = 1018054
@@ -606,19 +599,7 @@ describe('Audit Revert HTTP API', () => {
   })
 
   it('answers 403 to a user with Workspace Access but without Revert Audits', async () => {
-    const user = await createUser(stores.control, 1, {
-      username: 'reader-no-revert',
-      password: 'reader-password-123',
-    })
-    const group = await createGroup(stores.control, 1, 'readers without revert')
-    await addGroupMember(stores.control, 1, group.id, user.id)
-    for (const grant of grantsOn(WS, 'Workspace Access'))
-      await grantPermission(stores.control, 1, group.id, grant)
-    const { client, secret } = await createOAuthClient(stores.control, 1, {
-      name: 'reader client',
-      contextUserId: user.id,
-    })
-    const headers = { authorization: `Bearer ${await clientToken(app, client.clientId, secret)}` }
+    const headers = await tokenOfUserWith(app, stores, 'reader-no-revert', grantsOn(WS, 'Workspace Access'))
     const [audit] = await ingest([{ doc: newDoc(), at: '2019-06-07T00:00:00.000' }])
     for (const [path, payload] of [
       ['revert/validate', { request: { AuditId: audit } }],

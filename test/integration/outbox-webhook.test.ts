@@ -18,16 +18,9 @@ import {
   registerOutboxDelivery,
 } from '../../src/modules/audit/revert/webhook.js'
 import { systemCaller } from '../../src/modules/identity/caller.js'
-import {
-  addGroupMember,
-  createGroup,
-  createOAuthClient,
-  createUser,
-  grantPermission,
-} from '../../src/modules/identity/principals.js'
 import { serviceSink, type IngestSink } from '../../src/modules/ingest/sink.js'
 import type { Stores } from '../../src/store/stores.js'
-import { buildTestApp, clientToken } from '../helpers/app.js'
+import { buildTestApp, tokenOfUserWith } from '../helpers/app.js'
 
 const WS = 1018053
 const SECRET = 'a-shared-secret-for-the-tests'
@@ -155,22 +148,9 @@ describe('outbox (polling)', () => {
   })
 
   it('is for administrators only', async () => {
-    const user = await createUser(stores.control, 1, {
-      username: 'reverter',
-      password: 'reverter-password-123',
-    })
-    const group = await createGroup(stores.control, 1, 'reverters')
-    await addGroupMember(stores.control, 1, group.id, user.id)
-    await grantPermission(stores.control, 1, group.id, {
-      permission: 'Revert Audits',
-      scopeKind: 'instance',
-      scopeValue: '',
-    })
-    const { client, secret } = await createOAuthClient(stores.control, 1, {
-      name: 'reverter',
-      contextUserId: user.id,
-    })
-    const headers = { authorization: `Bearer ${await clientToken(app, client.clientId, secret)}` }
+    const headers = await tokenOfUserWith(app, stores, 'reverter', [
+      { permission: 'Revert Audits', scopeKind: 'instance', scopeValue: '' },
+    ])
     for (const [method, url] of [
       ['GET', '/admin/v1/outbox'],
       ['GET', '/admin/v1/webhooks'],
