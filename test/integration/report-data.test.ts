@@ -298,7 +298,8 @@ describe('Report data: the audit report', () => {
 
   it('answers a bare /reports/v1/audit, and other malformed requests, with 400 naming the parameters', async () => {
     const cases: [string, string][] = [
-      ['', 'range: mandatory'],
+      ['', 'range, from, to: mandatory'],
+      ['?from=2023-12-13&to=2023-12-14', 'range: mandatory'],
       ['?range=Custom', 'from, to: mandatory with range=Custom'],
       ['?range=Custom&from=2023-12-13', 'to: mandatory with range=Custom'],
       ['?range=Fortnight', "range: 'Fortnight' is not one of Custom, Today"],

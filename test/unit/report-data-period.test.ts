@@ -73,8 +73,12 @@ describe('report data windows', () => {
       namedWindow('Yesterday', 0, now),
     )
     const refusals: [Parameters<typeof auditWindow>[0], string][] = [
-      [{}, 'range: mandatory (Custom, Today, Yesterday, Last7Days, Last30Days, ThisMonth, LastMonth)'],
-      [{ range: '' }, 'range: mandatory'],
+      [
+        {},
+        'range, from, to: mandatory (range: Custom, Today, Yesterday, Last7Days, Last30Days, ThisMonth, LastMonth; from, to: UTC DateTimes)',
+      ],
+      [{ range: '', to: '2023-12-14' }, 'range, from: mandatory'],
+      [{ range: '', from: '2023-12-13', to: '2023-12-14' }, 'range: mandatory'],
       [{ range: 'Custom' }, 'from, to: mandatory with range=Custom'],
       [{ range: 'Custom', from: '2023-12-13' }, 'to: mandatory with range=Custom'],
       [{ range: 'Fortnight' }, "range: 'Fortnight' is not one of Custom, Today"],
@@ -88,10 +92,11 @@ describe('report data windows', () => {
 
 describe('report data parameters', () => {
   it('reads offset as whole minutes within ±14 hours', () => {
-    expect([undefined, '', '-330', '+60', '840', '-840'].map(parseOffset)).toEqual([
-      0, 0, -330, 60, 840, -840,
+    // ' 60' is what `offset=+60` in a query string arrives as.
+    expect([undefined, '', '-330', '+60', ' 60', '840', '-840'].map(parseOffset)).toEqual([
+      0, 0, -330, 60, 60, 840, -840,
     ])
-    for (const text of ['IST', '-330.5', '841', '-900', ' 60', '1e2']) {
+    for (const text of ['IST', '-330.5', '841', '-900', '  60', ' -60', ' ', '1e2']) {
       expect(() => parseOffset(text), text).toThrow(
         `offset: '${text}' is not a number of minutes between -840 and 840`,
       )
@@ -103,7 +108,11 @@ describe('report data parameters', () => {
     expect(localeFormatter(undefined).format(instant)).toBe('12/15/23, 1:30:00 AM')
     expect(localeFormatter('de-DE').format(instant)).toBe('15.12.23, 01:30:00')
     expect(localeFormatter('en-GB').format(instant)).toBe('15/12/2023, 01:30:00')
+    // A computer's POSIX setting: the language tag with `_`, maybe a charset or modifier.
+    expect(localeFormatter('en_GB.UTF-8').format(instant)).toBe('15/12/2023, 01:30:00')
+    expect(localeFormatter('de_DE@euro').format(instant)).toBe('15.12.23, 01:30:00')
     expect(() => localeFormatter('not a locale')).toThrow("locale: 'not a locale' is not a locale")
+    expect(() => localeFormatter('C')).toThrow("locale: 'C' is not a locale")
   })
 
   it('merges the query string and the body, refusing two values of one parameter', () => {

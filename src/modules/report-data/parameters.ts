@@ -31,11 +31,15 @@ export function mergeParameters(
 /** Time zones run from UTC−12:00 to UTC+14:00; ±14 hours bounds any real offset. */
 export const MAX_OFFSET_MINUTES = 840
 
-/** `offset` in minutes, UTC minus local time (-330 is India): a whole number within ±14 hours, 0 if absent. */
+/**
+ * `offset` in minutes, UTC minus local time (-330 is India): a whole number within ±14 hours, 0 if
+ * absent. A query string turns an unescaped `+` into a space, so `offset=+300` arrives as ' 300'.
+ */
 export function parseOffset(text: string | undefined): number {
   if (text === undefined || text === '') return 0
-  const minutes = Number(text)
-  if (!/^[+-]?\d{1,4}$/.test(text) || Math.abs(minutes) > MAX_OFFSET_MINUTES) {
+  const signed = text.replace(/^ (?=\d)/, '+')
+  const minutes = Number(signed)
+  if (!/^[+-]?\d{1,4}$/.test(signed) || Math.abs(minutes) > MAX_OFFSET_MINUTES) {
     throw new ValidationError(
       `offset: '${text}' is not a number of minutes between -${MAX_OFFSET_MINUTES} and ${MAX_OFFSET_MINUTES}`,
     )
@@ -47,11 +51,13 @@ export const DEFAULT_LOCALE = 'en-US'
 
 /**
  * Writes instants for `locale` (short date, medium time: `12/15/23, 1:30:00 AM` in en-US), or a
- * 400 naming the locale when it is not a language tag this server's Intl data covers. Callers pass
+ * 400 naming the locale when it is not a language tag this server's Intl data covers. A computer's
+ * regional setting often reads `en_US` or `en_US.UTF-8` (POSIX): that is the tag en-US. Callers pass
  * instants already shifted to local time, so the formatter itself works in UTC.
  */
 export function localeFormatter(locale: string | undefined): Intl.DateTimeFormat {
-  const tag = locale === undefined || locale === '' ? DEFAULT_LOCALE : locale
+  const written = locale === undefined || locale === '' ? DEFAULT_LOCALE : locale
+  const tag = written.replace(/[.@].*$/, '').replace(/_/g, '-')
   let supported: string[]
   try {
     supported = Intl.DateTimeFormat.supportedLocalesOf([tag])
@@ -60,7 +66,7 @@ export function localeFormatter(locale: string | undefined): Intl.DateTimeFormat
     supported = []
   }
   if (supported.length === 0) {
-    throw new ValidationError(`locale: '${tag}' is not a locale this server can format for (e.g. en-US)`)
+    throw new ValidationError(`locale: '${written}' is not a locale this server can format for (e.g. en-US)`)
   }
   return new Intl.DateTimeFormat(tag, { timeZone: 'UTC', dateStyle: 'short', timeStyle: 'medium' })
 }

@@ -78,7 +78,11 @@ export function auditWindow(
   offsetMinutes: number,
   nowMs: number,
 ): TimeWindow {
-  requireParameters(parameters, ['range'], `(${RANGES_TEXT})`)
+  // Without a range, from and to (mandatory in the document too) are named with it when absent:
+  // a bare /reports/v1/audit answers "range, from, to: mandatory".
+  if (!parameters.range) {
+    requireParameters(parameters, ['range', 'from', 'to'], `(range: ${RANGES_TEXT}; from, to: UTC DateTimes)`)
+  }
   const range = parameters.range!
   const names = { from: 'from', to: 'to' }
   if (range.toLowerCase() === 'custom') {

@@ -1,3 +1,4 @@
+import formbody from '@fastify/formbody'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import Type, { type TSchema } from 'typebox'
@@ -91,6 +92,15 @@ export async function reportDataRoutes(
   app.addHook('onRequest', async (request) => {
     readableFolders(request.caller)
   })
+  // The document lists parameters without saying how a POST carries them: a form body is read
+  // like a JSON one, and a JSON Content-Type on an empty body (the parameters all in the query
+  // string, as `curl -X POST -H 'Content-Type: application/json' URL` sends) is no body.
+  await app.register(formbody)
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
+    body.length === 0 ? done(null, null) : parseJson(request, String(body), done),
+  )
 
   for (const report of INTEGRATION_REPORTS) {
     const Parameters = parametersOf(report)
@@ -102,6 +112,7 @@ export async function reportDataRoutes(
           summary: report.summary,
           description: `fromDate and toDate are mandatory, in the query string or a JSON body. Records come in time order, at most ${RECORD_LIMIT}; X-Result-Truncated says when more matched.`,
           querystring: Parameters,
+          consumes: ['application/json', 'application/x-www-form-urlencoded'],
           body: Type.Optional(Type.Union([Parameters, Type.Null()])),
           response: {
             200: { ...Type.Array(recordSchema(report)), headers: RESULT_HEADERS },
