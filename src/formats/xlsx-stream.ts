@@ -111,7 +111,22 @@ function cellXml(ref: string, value: XlsxCell, style: number): string {
   // A date without a format would show as a bare serial number.
   if (value instanceof Date)
     return `<c r="${ref}" s="${style === STYLE.plain ? STYLE['date-time'] : style}"><v>${serialOf(value)}</v></c>`
-  return `<c r="${ref}" t="inlineStr"><is><t xml:space="preserve">${escapeXml(value)}</t></is></c>`
+  return `<c r="${ref}" t="inlineStr"><is><t xml:space="preserve">${escapeXml(fitCellText(value))}</t></is></c>`
+}
+
+/**
+ * Excel holds at most 32,767 characters in a cell and asks to repair a file with a longer one (a
+ * person joined from many observations can list more emails than that): longer text is cut, saying so.
+ */
+export const MAX_CELL_TEXT = 32_767
+export const CUT_MARK = ' … (cut at Excel’s 32,767 characters)'
+
+export function fitCellText(text: string): string {
+  if (text.length <= MAX_CELL_TEXT) return text
+  let end = MAX_CELL_TEXT - CUT_MARK.length
+  // Never half of a surrogate pair.
+  if (/[\ud800-\udbff]/.test(text[end - 1]!)) end--
+  return text.slice(0, end) + CUT_MARK
 }
 
 async function* sheetXml(

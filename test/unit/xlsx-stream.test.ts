@@ -2,8 +2,11 @@ import ExcelJS from 'exceljs'
 import { buffer } from 'node:stream/consumers'
 import { describe, expect, it } from 'vitest'
 import {
+  CUT_MARK,
+  MAX_CELL_TEXT,
   columnLetters,
   escapeXml,
+  fitCellText,
   inOneBatch,
   streamXlsx,
   type XlsxCell,
@@ -28,6 +31,34 @@ describe('the streaming XLSX writer', () => {
 
   it('escapes markup and drops characters XML cannot hold', () => {
     expect(escapeXml('a<b>&"c"\u0001\ttab')).toBe('a&lt;b&gt;&amp;&quot;c&quot;\ttab')
+  })
+
+  it('leaves text within Excel’s 32,767 characters a cell as it is', () => {
+    expect(fitCellText('jane@acme.com')).toBe('jane@acme.com')
+    const full = 'x'.repeat(MAX_CELL_TEXT)
+    expect(fitCellText(full)).toBe(full)
+  })
+
+  it('cuts longer text to exactly the limit, saying so, and never through a surrogate pair', () => {
+    const emails = Array.from({ length: 2000 }, (_, i) => `admin${i}@tenant-${i}.example.com`).join(', ')
+    const cut = fitCellText(emails)
+    expect(cut).toHaveLength(MAX_CELL_TEXT)
+    expect(cut.startsWith('admin0@tenant-0.example.com, admin1@tenant-1.example.com, ')).toBe(true)
+    expect(cut.endsWith(CUT_MARK)).toBe(true)
+    // Emoji take two UTF-16 code units; after the 'x' the cut would fall between the two of one.
+    const [kept] = fitCellText(`x${'😀'.repeat(MAX_CELL_TEXT)}`).split(CUT_MARK)
+    expect(kept).toBe(`x${'😀'.repeat((kept!.length - 1) / 2)}`)
+    expect(kept!.length + CUT_MARK.length).toBe(MAX_CELL_TEXT - 1)
+  })
+
+  it('writes an over-long text cell cut, so Excel opens the file without repairing it', async () => {
+    const long = 'y'.repeat(MAX_CELL_TEXT + 10)
+    const bytes = await buffer(
+      streamXlsx([{ name: 'S', columns: [{ header: 'Text', width: 60 }], rows: inOneBatch([[long]]) }]),
+    )
+    const workbook = new ExcelJS.Workbook()
+    await workbook.xlsx.load(bytes as unknown as ArrayBuffer)
+    expect(workbook.getWorksheet('S')!.getRow(2).getCell(1).value).toBe(fitCellText(long))
   })
 
   it('writes a workbook a real reader opens: header, numbers, text, dates, durations, gaps', async () => {
