@@ -2,11 +2,14 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadConfig } from '../src/config/config.js'
+import { HOUR_MS } from '../src/store/warehouse/migrations/0005-audit-hour-counts.js'
+import { hourCountsStatement, planHourCounts } from '../src/modules/audit/hour-counts.js'
 import {
   boundaryStatement,
   countStatement,
   pageStatement,
   planAuditQuery,
+  runExactQuery,
 } from '../src/modules/audit/query.js'
 import { AuditService } from '../src/modules/audit/service.js'
 import { systemCaller } from '../src/modules/identity/caller.js'
@@ -20,7 +23,9 @@ import { summarize } from './stats.js'
 
 /**
  * Where the audit query scenarios' time goes, statement by statement, in-process (no HTTP): the
- * engine runs in native threads, so a V8 profile of the server cannot show it.
+ * engine runs in native threads, so a V8 profile of the server cannot show it. The statements of
+ * the exact path (count, boundary scan, page) come first, then those of the hour-count path the
+ * service takes for the scenarios' condition (modules/audit/hour-counts.ts), then the service.
  *
  *   npm run bench -- --rows 10000000 --keep      # prints the kept directory
  *   npx tsx bench/query-breakdown.ts /tmp/tally-bench-XXXXXX
@@ -58,6 +63,20 @@ async function breakdown(benchDir: string): Promise<void> {
       query: `${q.query} SETTINGS use_skip_indexes = 0`,
     })
     const service = new AuditService(stores)
+    const hours = planHourCounts(plan)
+    if (!hours) throw new Error('the scenario condition should be answered from the hour counts')
+    const hourRow = async (first: number) => {
+      const [row] = await warehouse.query<{ first_hour: string; last_hour: string; first_before: string }>(
+        hourCountsStatement(plan, hours, first, first + PAGE_LENGTH - 1),
+      )
+      if (!row) throw new Error('the hour counts statement returned no row')
+      return row
+    }
+    const firstHours = await hourRow(0)
+    const deepHours = await hourRow(offset)
+    const firstRange = { from: Number(firstHours.last_hour), to: Number(firstHours.first_hour) + HOUR_MS - 1 }
+    const deepRange = { from: Number(deepHours.last_hour), to: Number(deepHours.first_hour) + HOUR_MS - 1 }
+    const deepSkip = offset - Number(deepHours.first_before)
 
     const lines: [string, () => Promise<unknown>][] = [
       ['count', () => warehouse.query(countStatement(plan))],
@@ -68,7 +87,10 @@ async function breakdown(benchDir: string): Promise<void> {
         () => warehouse.query(withoutSkipIndexes(pageStatement(plan, PAGE_LENGTH))),
       ],
       [`boundary at offset ${formatNumber(offset)}`, () => warehouse.query(boundaryStatement(plan, offset))],
-      ['deep page rows from the boundary', () => warehouse.query(pageStatement(plan, PAGE_LENGTH, from))],
+      [
+        'deep page rows from the boundary',
+        () => warehouse.query(pageStatement(plan, PAGE_LENGTH, { boundary: from })),
+      ],
       [
         'count and first page rows at once',
         () =>
@@ -76,6 +98,24 @@ async function breakdown(benchDir: string): Promise<void> {
             warehouse.query(countStatement(plan)),
             warehouse.query(pageStatement(plan, PAGE_LENGTH)),
           ]),
+      ],
+      ['exact path (runExactQuery), first page', () => runExactQuery(warehouse, plan, 0, PAGE_LENGTH)],
+      ['exact path (runExactQuery), page at 90 %', () => runExactQuery(warehouse, plan, offset, PAGE_LENGTH)],
+      [
+        'hour counts, first page',
+        () => warehouse.query(hourCountsStatement(plan, hours, 0, PAGE_LENGTH - 1)),
+      ],
+      [
+        'hour counts, page at 90 %',
+        () => warehouse.query(hourCountsStatement(plan, hours, offset, offset + PAGE_LENGTH - 1)),
+      ],
+      [
+        'first page rows within its hours',
+        () => warehouse.query(pageStatement(plan, PAGE_LENGTH, { range: firstRange })),
+      ],
+      [
+        `deep page rows within its hours (skip ${deepSkip})`,
+        () => warehouse.query(pageStatement(plan, PAGE_LENGTH, { range: deepRange, skip: deepSkip })),
       ],
       ['AuditService.query, first page', () => service.query(systemCaller(), query)],
       [

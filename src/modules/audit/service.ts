@@ -3,14 +3,8 @@ import type { Stores } from '../../store/stores.js'
 import type { Caller } from '../identity/caller.js'
 import { INSTANCE_WORKSPACE_ID, requireWorkspacePermission } from '../identity/workspace-access.js'
 import { AUDIT_FIELDS, type AuditField } from './fields.js'
-import {
-  boundaryStatement,
-  countStatement,
-  pageOf,
-  pageStatement,
-  planAuditQuery,
-  type AuditQuery,
-} from './query.js'
+import { planHourCounts, runHourCountQuery } from './hour-counts.js'
+import { pageOf, planAuditQuery, runExactQuery, type AuditQuery } from './query.js'
 import { AUDIT_RECORD_COLUMNS, parseAuditRow, type AuditRecord, type AuditRow } from './records.js'
 
 export interface AuditQueryPage {
@@ -74,19 +68,13 @@ export class AuditService {
     const plan = planAuditQuery({ ...query, tenantId: caller.tenantId })
     const { offset, currentStartIndex } = pageOf(query.start, query.length)
     const warehouse = this.stores.warehouse
-    // The count and the page do not depend on each other: they run at the same time.
-    const page = async (): Promise<AuditRow[]> => {
-      const [boundary] =
-        offset > 0
-          ? await warehouse.query<{ key: string; audit_id: string }>(boundaryStatement(plan, offset))
-          : []
-      if (offset > 0 && !boundary) return []
-      const from = boundary && { key: String(boundary.key), auditId: boundary.audit_id }
-      return warehouse.query<AuditRow>(pageStatement(plan, query.length, from))
-    }
-    const [[count], rows] = await Promise.all([warehouse.query<{ n: string }>(countStatement(plan)), page()])
+    // Conditions on Timestamp, Action and Object Type alone are counted by hour; others scan.
+    const hours = planHourCounts(plan)
+    const { totalCount, rows } = hours
+      ? await runHourCountQuery(warehouse, plan, hours, offset, query.length)
+      : await runExactQuery(warehouse, plan, offset, query.length)
     return {
-      totalCount: Number(count?.n ?? 0),
+      totalCount,
       currentStartIndex,
       fields: plan.fields,
       records: rows.map(parseAuditRow),

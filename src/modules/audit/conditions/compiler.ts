@@ -13,6 +13,8 @@ export interface CompileOptions {
   /** Prefix of the parameter names, so a condition and a rowCondition can share one statement. */
   paramPrefix: string
   label?: ConditionLabel
+  /** What Timestamp comparisons read: `timestamp`, or the hour of a rollup row (see rollup.ts). */
+  timestampSql?: string
 }
 
 /**
@@ -22,7 +24,7 @@ export interface CompileOptions {
  * Throws ConditionError (a 400) when an operator or a value does not suit its field.
  */
 export function compileCondition(node: ConditionNode, options: CompileOptions): CompiledCondition {
-  const { paramPrefix, label = 'condition' } = options
+  const { paramPrefix, label = 'condition', timestampSql = 'timestamp' } = options
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(paramPrefix)) throw new Error(`bad parameter prefix '${paramPrefix}'`)
   const params: Record<string, unknown> = {}
   const bind = (type: string, value: unknown): string => {
@@ -38,7 +40,7 @@ export function compileCondition(node: ConditionNode, options: CompileOptions): 
       case 'not':
         return `not(${render(n.operand)})`
       case 'comparison':
-        return renderPredicate(resolveComparison(n, label), bind)
+        return renderPredicate(resolveComparison(n, label), bind, timestampSql)
     }
   }
   return { sql: render(node), params }
@@ -49,20 +51,20 @@ type Bind = (type: string, value: unknown) => string
 const OPERATOR_SQL = { '==': '=', '>': '>', '>=': '>=', '<': '<', '<=': '<=' } as const
 const PARSE_INSTANT = (value: string) => `parseDateTime64BestEffort(${value}, 3, 'UTC')`
 
-function renderPredicate(p: Predicate, bind: Bind): string {
+function renderPredicate(p: Predicate, bind: Bind, timestampSql: string): string {
   switch (p.kind) {
     case 'constant':
       return p.value ? 'true' : 'false'
     case 'not':
-      return `not(${renderPredicate(p.predicate, bind)})`
+      return `not(${renderPredicate(p.predicate, bind, timestampSql)})`
     case 'integer':
       return `${p.column} ${OPERATOR_SQL[p.op]} ${bind(AUDIT_COLUMNS[p.column], p.value)}`
     case 'integerIn':
       return `${p.column} IN ${bind(`Array(${AUDIT_COLUMNS[p.column]})`, p.values)}`
     case 'timestamp':
-      return `timestamp ${OPERATOR_SQL[p.op]} ${PARSE_INSTANT(bind('String', p.value))}`
+      return `${timestampSql} ${OPERATOR_SQL[p.op]} ${PARSE_INSTANT(bind('String', p.value))}`
     case 'timestampIn':
-      return `has(arrayMap(t -> ${PARSE_INSTANT('t')}, ${bind('Array(String)', p.values)}), timestamp)`
+      return `has(arrayMap(t -> ${PARSE_INSTANT('t')}, ${bind('Array(String)', p.values)}), ${timestampSql})`
     case 'text':
       return renderText(p.column, p.match, bind)
   }

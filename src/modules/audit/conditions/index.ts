@@ -16,6 +16,7 @@ export {
 export { compileCondition, type CompileOptions, type CompiledCondition } from './compiler.js'
 export { evaluateCondition, type AuditEvalRow } from './evaluate.js'
 export { parseCondition } from './parser.js'
+export { timestampSplits } from './rollup.js'
 
 /**
  * Parses and compiles a request's condition in one step: undefined when it is empty (no filter).
