@@ -1,6 +1,13 @@
 import type { Stores } from '../../store/stores.js'
 import { segmentTree } from './results.js'
-import { activityRows, checkScope, clientsSubquery, joinClients, type ReportScope } from './scope.js'
+import {
+  activityRows,
+  checkScope,
+  clientsSubquery,
+  joinClients,
+  withinDays,
+  type ReportScope,
+} from './scope.js'
 
 /**
  * The generic current report: the product's install base now, that is the clients active within
@@ -33,12 +40,9 @@ export async function currentReport(
   const scope = { ...request, startDate: from, stopDate: request.today }
   checkScope(scope)
   const clients = clientsSubquery(scope)
-  const inWindow = (time: string) =>
-    `tenant_id = {tenant:UInt32} AND product_id = {product:UInt32}
-     AND ${time} >= toDateTime64({from:String}, 3, 'UTC') AND ${time} < toDateTime64({today:String}, 3, 'UTC') + INTERVAL 1 DAY`
   const rows = await stores.warehouse.query<{ segment: string; sub_segment: string; clients: string }>({
     query: `SELECT clients.segment AS segment, clients.sub_segment AS sub_segment, count() AS clients
-            FROM ${joinClients(`SELECT DISTINCT client_key FROM (${activityRows(inWindow)})`, scope, clients)}
+            FROM ${joinClients(`SELECT DISTINCT client_key FROM (${activityRows(withinDays('from', 'today'))})`, scope, clients)}
             GROUP BY segment, sub_segment`,
     params: { ...clients.params, from, today: request.today },
     tag: 'usage-intel:current',

@@ -1,16 +1,17 @@
 import { ValidationError } from '../../errors.js'
 import type { Stores } from '../../store/stores.js'
-import { listTrackedEvents } from './event-tracking.js'
+import { listAdvancedEvents } from './event-tracking.js'
 import { seriesLabel, seriesMatcher, type EventRef, type EventSeries } from './events.js'
 import { bucketCounts, histogramOf, type Bucket, type Histogram } from './histogram.js'
 import {
   activityRows,
   checkScope,
   clientsSubquery,
+  cohortKeys,
   cohortRows,
-  inRange,
   joinClients,
   wholeProduct,
+  withinDays,
   type ReportScope,
 } from './scope.js'
 import { largestSegmentFirst, round2 } from './results.js'
@@ -123,11 +124,11 @@ export async function lifetimeHistogram(
   const [rows, population] = await Promise.all([
     stores.warehouse.query<Record<string, string>>({
       query: `SELECT segment, series, count() AS clients, ${columns.join(', ')} FROM (
-                SELECT clients.segment AS segment, series, occurrences, cohort.lifetime_days AS lifetime_days
+                SELECT clients.segment AS segment, series, performed AS occurrences, cohort.lifetime_days AS lifetime_days
                 FROM ${joinClients(
-                  `SELECT cityHash64(client_id) AS client_key, series, count() AS occurrences FROM usage_events
+                  `SELECT client_key, series, sum(occurrences) AS performed FROM usage_event_totals
                    ARRAY JOIN ${matcher.indexes} AS series
-                   WHERE ${wholeProduct()} AND ${matcher.where}
+                   WHERE ${wholeProduct()} AND ${matcher.where} AND client_key IN (${cohortKeys()})
                    GROUP BY client_key, series`,
                   request,
                   clients,
@@ -138,13 +139,7 @@ export async function lifetimeHistogram(
       params: { ...clients.params, ...matcher.params, ...range },
       tag: 'usage-intel:lifetime-histogram',
     }),
-    populationBySegment(
-      stores,
-      request,
-      `SELECT client_key FROM (${cohortRows()})`,
-      range,
-      'usage-intel:lifetime-cohort',
-    ),
+    populationBySegment(stores, request, cohortKeys(), range, 'usage-intel:lifetime-cohort'),
   ])
   const found = new Map(rows.map((row) => [JSON.stringify([row.segment, Number(row.series)]), row]))
   return segmentsInOrder(population, request.segmentBy !== undefined).map(([segment, cohort]) => ({
@@ -186,9 +181,8 @@ export interface AdvancedEvent {
 
 /** The events of the request, each checked to be in advanced tracking (a 400 naming one that is not). */
 async function advancedEvents(stores: Stores, request: AdvancedRequest): Promise<Required<EventRef>[]> {
-  const tracked = await listTrackedEvents(stores, request.tenantId, request.productId)
-  const advanced = tracked.filter((event) => event.advanced)
-  if (request.events === undefined) return advanced.map(({ category, name }) => ({ category, name }))
+  const advanced = await listAdvancedEvents(stores, request.tenantId, request.productId)
+  if (request.events === undefined) return advanced
   for (const ref of request.events) {
     if (!advanced.some((event) => event.category === ref.category && event.name === ref.name))
       throw new ValidationError(
@@ -208,7 +202,7 @@ export async function advancedReport(
   const population = await populationBySegment(
     stores,
     request,
-    `SELECT DISTINCT client_key FROM (${activityRows(inRange)})`,
+    `SELECT DISTINCT client_key FROM (${activityRows()})`,
     range,
     'usage-intel:advanced-population',
   )
@@ -217,16 +211,16 @@ export async function advancedReport(
     const clients = clientsSubquery(request)
     const matcher = seriesMatcher(events)
     const rows = await stores.warehouse.query<Record<string, string>>({
-      query: `SELECT clients.segment AS segment, series, count() AS clients, sum(occurrences) AS total_occurrences,
-                     sum(value_sum) AS total_value, sum(value_count) AS total_values,
-                     ${bucketCounts('occurrences', COUNT_BUCKETS, 1)
+      query: `SELECT clients.segment AS segment, series, count() AS clients, sum(performed) AS total_occurrences,
+                     sum(values_total) AS total_value, sum(values_carried) AS total_values,
+                     ${bucketCounts('performed', COUNT_BUCKETS, 1)
                        .map((sql, i) => `${sql} AS count_${i}`)
                        .join(', ')}
               FROM ${joinClients(
-                `SELECT cityHash64(client_id) AS client_key, series, count() AS occurrences,
-                        sum(value) AS value_sum, count(value) AS value_count
-                 FROM usage_events ARRAY JOIN ${matcher.indexes} AS series
-                 WHERE ${inRange('timestamp')} AND ${matcher.where}
+                `SELECT client_key, series, sum(occurrences) AS performed,
+                        sum(value_sum) AS values_total, sum(value_count) AS values_carried
+                 FROM usage_event_days ARRAY JOIN ${matcher.indexes} AS series
+                 WHERE ${withinDays()} AND ${matcher.where}
                  GROUP BY client_key, series`,
                 request,
                 clients,

@@ -3,10 +3,10 @@ import {
   activityRows,
   checkScope,
   clientsSubquery,
-  cohortRows,
-  inRange,
+  cohortKeys,
   joinClients,
   wholeProduct,
+  withinDays,
   type ReportScope,
 } from './scope.js'
 import { compareText, round2 } from './results.js'
@@ -80,7 +80,7 @@ function figures(occurrences: number, clients: number, population: number): Even
 
 /** What a table counts: per-client event rows, and the population's clients. */
 interface TableSource {
-  /** Rows `(client_key, category, name)`. */
+  /** Rows `(client_key, category, name, occurrences)` from the event rollups (migration 0004). */
   events: string
   /** Rows `(client_key)`, one per client of the population. */
   population: string
@@ -88,14 +88,13 @@ interface TableSource {
 
 const SOURCES: Record<'basic' | 'lifetime', TableSource> = {
   basic: {
-    events: `SELECT cityHash64(client_id) AS client_key, category, name FROM usage_events WHERE ${inRange('timestamp')}`,
-    population: `SELECT DISTINCT client_key FROM (${activityRows(inRange)})`,
+    events: `SELECT client_key, category, name, occurrences FROM usage_event_days WHERE ${withinDays()}`,
+    population: `SELECT DISTINCT client_key FROM (${activityRows()})`,
   },
   lifetime: {
-    events: `SELECT client_key, category, name FROM (
-               SELECT cityHash64(client_id) AS client_key, category, name FROM usage_events WHERE ${wholeProduct()}
-             ) WHERE client_key IN (SELECT client_key FROM (${cohortRows()}))`,
-    population: `SELECT client_key FROM (${cohortRows()})`,
+    events: `SELECT client_key, category, name, occurrences FROM usage_event_totals
+             WHERE ${wholeProduct()} AND client_key IN (${cohortKeys()})`,
+    population: cohortKeys(),
   },
 }
 
@@ -122,7 +121,7 @@ export async function eventTable(
       name_total: string
       segment_total: string
     }>({
-      query: `SELECT category, name, clients.segment AS segment, count() AS occurrences,
+      query: `SELECT category, name, clients.segment AS segment, sum(activity.occurrences) AS occurrences,
                      uniqExact(activity.client_key) AS clients,
                      grouping(name) AS name_total, grouping(segment) AS segment_total
               FROM ${joinClients(source.events, request, clients)}

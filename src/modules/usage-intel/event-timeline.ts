@@ -1,7 +1,7 @@
 import type { Stores } from '../../store/stores.js'
 import { seriesLabel, seriesMatcher, type EventSeries } from './events.js'
 import { activityByPeriod, periodSql, periodsOf, type DateSplit } from './periods.js'
-import { checkScope, clientsSubquery, inRange, joinClients, type ReportScope } from './scope.js'
+import { checkScope, clientsSubquery, joinClients, withinDays, type ReportScope } from './scope.js'
 import { largestSegmentFirst } from './results.js'
 
 /**
@@ -36,11 +36,11 @@ export async function eventTimeline(
   const [counts, activity] = await Promise.all([
     stores.warehouse.query<{ segment: string; period: string; series: number; occurrences: string }>({
       query: `SELECT clients.segment AS segment, ${periodSql(request.dateSplit, 'day')} AS period,
-                     series, count() AS occurrences
+                     series, sum(activity.occurrences) AS occurrences
               FROM ${joinClients(
-                `SELECT cityHash64(client_id) AS client_key, toDate(timestamp) AS day, series FROM usage_events
+                `SELECT client_key, day, series, occurrences FROM usage_event_days
                  ARRAY JOIN ${matcher.indexes} AS series
-                 WHERE ${inRange('timestamp')} AND ${matcher.where}`,
+                 WHERE ${withinDays()} AND ${matcher.where}`,
                 request,
                 clients,
               )}

@@ -88,7 +88,7 @@ export async function listTrackedEvents(
       [tenantId, productId],
     ),
     stores.warehouse.query<{ category: string; name: string; count: string }>({
-      query: `SELECT category, name, count() AS count FROM usage_events
+      query: `SELECT category, name, sum(occurrences) AS count FROM usage_event_totals
               WHERE tenant_id = {tenant:UInt32} AND product_id = {product:UInt32}
               GROUP BY category, name`,
       params: { tenant: tenantId, product: productId },
@@ -125,6 +125,24 @@ export async function listTrackedEvents(
   return [...events.values()].sort(
     (a, b) => compareText(a.category, b.category) || compareText(a.name, b.name),
   )
+}
+
+/**
+ * The events in advanced tracking, by category and name. Only the registry marks an event
+ * advanced, so this reads it alone, without the stored counts.
+ */
+export async function listAdvancedEvents(
+  stores: Stores,
+  tenantId: number,
+  productId: number,
+): Promise<{ category: string; name: string }[]> {
+  const rows = await stores.control.query<{ category: string; name: string }>(
+    'SELECT category, name FROM tracked_events WHERE tenant_id = $1 AND product_id = $2 AND advanced',
+    [tenantId, productId],
+  )
+  return rows
+    .map(({ category, name }) => ({ category, name }))
+    .sort((a, b) => compareText(a.category, b.category) || compareText(a.name, b.name))
 }
 
 export interface TrackingChange {

@@ -1,5 +1,5 @@
 import type { Stores } from '../../store/stores.js'
-import { activityRows, clientsSubquery, inRange, joinClients, type ReportScope } from './scope.js'
+import { activityRows, clientsSubquery, joinClients, type ReportScope } from './scope.js'
 
 /** How a timeline splits its range: days, ISO weeks (from Monday), months, or not at all. */
 export const DATE_SPLITS = ['day', 'week', 'month', 'none'] as const
@@ -72,8 +72,9 @@ export async function activityByPeriod(
     seconds: string
   }>({
     query: `SELECT clients.segment AS segment, clients.sub_segment AS sub_segment, ${periodSql(split, 'day')} AS period,
-                   uniqExact(activity.client_key) AS active, sum(started) AS sessions, sum(seconds) AS seconds
-            FROM ${joinClients(activityRows(inRange), scope, clients)}
+                   uniqExact(activity.client_key) AS active, sum(activity.sessions) AS sessions,
+                   sum(activity.seconds) AS seconds
+            FROM ${joinClients(activityRows(), scope, clients)}
             GROUP BY segment, sub_segment, period`,
     params: { ...clients.params, startDate: scope.startDate, stopDate: scope.stopDate },
     tag: 'usage-intel:activity-by-period',

@@ -111,26 +111,25 @@ export function clientsSubquery(scope: ReportScope): SqlQuery {
   }
 }
 
-/** Rows of a product stream within the report's days (bound as UTC dates, `stopDate` included). */
-export const inRange = (timeColumn: string) =>
+/**
+ * Rollup rows (migration 0004) of the product on the days from `{<from>:String}` to
+ * `{<to>:String}`, both included (UTC dates; the report's range by default).
+ */
+export const withinDays = (from = 'startDate', to = 'stopDate') =>
   `tenant_id = {tenant:UInt32} AND product_id = {product:UInt32}
-   AND ${timeColumn} >= toDateTime64({startDate:String}, 3, 'UTC')
-   AND ${timeColumn} < toDateTime64({stopDate:String}, 3, 'UTC') + INTERVAL 1 DAY`
+   AND day >= toDate({${from}:String}) AND day <= toDate({${to}:String})`
 
 /** Whether clients must be known to count: filters and segments need their properties. */
 const needsClientProperties = (scope: ReportScope) =>
   scope.segmentBy !== undefined || scope.subSegmentBy !== undefined || (scope.globalFilters?.length ?? 0) > 0
 
 /**
- * A client's activity as rows `(client_key, day, started, seconds)`: one per session (by its start
- * day, with its runtime) and one per event, from the rows `where` keeps.
+ * A client's activity as rows `(client_key, day, sessions, seconds)`: the sessions it started that
+ * day and their runtime, and a row for each day it had only events, from the rows `days` keeps.
+ * A client and day may have several rows until the rollup's parts merge: callers sum them.
  */
-export const activityRows = (where: (timeColumn: string) => string) => `
-  SELECT ${CLIENT_KEY} AS client_key, toDate(started_at) AS day, 1 AS started, runtime_seconds AS seconds
-  FROM usage_sessions WHERE ${where('started_at')}
-  UNION ALL
-  SELECT ${CLIENT_KEY} AS client_key, toDate(timestamp) AS day, 0 AS started, 0 AS seconds
-  FROM usage_events WHERE ${where('timestamp')}`
+export const activityRows = (days = withinDays()) => `
+  SELECT client_key, day, sessions, runtime_seconds AS seconds FROM usage_client_days WHERE ${days}`
 
 /** Every row of the product, whatever its time. */
 export const wholeProduct = () => 'tenant_id = {tenant:UInt32} AND product_id = {product:UInt32}'
@@ -152,7 +151,15 @@ export const cohortRows = () => `
   FROM (${lifetimeRows()})
   WHERE first_day >= toDate({startDate:String}) AND first_day <= toDate({stopDate:String})`
 
-/** Per-client rows (`client_key`) joined with their segment; with filters or a segment, known clients only. */
+/** The cohort's clients, for an `IN` that narrows a scan before it groups. */
+export const cohortKeys = () => `SELECT client_key FROM (${cohortRows()})`
+
+/**
+ * Per-client rows (`client_key`) joined with their segment; with filters or a segment, known
+ * clients only. Without either every row counts in the one segment '', so the clients need not
+ * be read: a one-row join gives the same columns.
+ */
 export const joinClients = (source: string, scope: ReportScope, clients: SqlQuery) =>
-  `(${source}) AS activity ${needsClientProperties(scope) ? 'INNER JOIN' : 'LEFT JOIN'} (${clients.query}) AS clients
-   ON clients.client_key = activity.client_key`
+  needsClientProperties(scope)
+    ? `(${source}) AS activity INNER JOIN (${clients.query}) AS clients ON clients.client_key = activity.client_key`
+    : `(${source}) AS activity CROSS JOIN (SELECT '' AS segment, '' AS sub_segment) AS clients`

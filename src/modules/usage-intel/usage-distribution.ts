@@ -1,6 +1,6 @@
 import type { Stores } from '../../store/stores.js'
 import { bucketCounts, histogramOf, type Bucket, type Histogram } from './histogram.js'
-import { activityRows, checkScope, clientsSubquery, inRange, joinClients, type ReportScope } from './scope.js'
+import { activityRows, checkScope, clientsSubquery, joinClients, type ReportScope } from './scope.js'
 
 /**
  * The usage distribution histograms (SEMANTICS.md): how many clients active in the range had how
@@ -30,7 +30,7 @@ const RUNTIME_BUCKETS: Bucket[] = [
 
 export const HISTOGRAMS = [
   { name: 'activeDays', column: 'days', buckets: COUNT_BUCKETS },
-  { name: 'sessions', column: 'sessions', buckets: COUNT_BUCKETS },
+  { name: 'sessions', column: 'session_count', buckets: COUNT_BUCKETS },
   { name: 'runtime', column: 'runtime', buckets: RUNTIME_BUCKETS },
 ] as const
 
@@ -52,8 +52,8 @@ export async function usageDistribution(stores: Stores, scope: ReportScope): Pro
   )
   const rows = await stores.warehouse.query<Record<string, string>>({
     query: `SELECT clients.segment AS segment, count() AS clients, ${columns.join(', ')} FROM ${joinClients(
-      `SELECT client_key, uniqExact(day) AS days, sum(started) AS sessions, sum(seconds) AS runtime
-       FROM (${activityRows(inRange)}) GROUP BY client_key`,
+      `SELECT client_key, uniqExact(day) AS days, sum(sessions) AS session_count, sum(seconds) AS runtime
+       FROM (${activityRows()}) GROUP BY client_key`,
       scope,
       clients,
     )}

@@ -2,6 +2,8 @@ import { renderStep, type TableDef, type WarehouseMigration } from './ddl.js'
 import { eventTables } from './migrations/0001-event-tables.js'
 import { platformUsageTables } from './migrations/0002-platform-usage.js'
 import { clientLifetimeTables } from './migrations/0003-client-lifetimes.js'
+import { usageRollupTables } from './migrations/0004-usage-rollups.js'
+import { auditHourCountTables } from './migrations/0005-audit-hour-counts.js'
 import type { Warehouse } from './warehouse.js'
 
 /** Every warehouse migration, in order. A migration is never edited once released: add the next one. */
@@ -9,6 +11,8 @@ export const WAREHOUSE_MIGRATIONS: readonly WarehouseMigration[] = [
   eventTables,
   platformUsageTables,
   clientLifetimeTables,
+  usageRollupTables,
+  auditHourCountTables,
 ]
 
 const migrationLog: TableDef = {
