@@ -138,6 +138,57 @@ export function localDateHour(at: number, zone: RefZone): { date: string; hour: 
   return { date: `${part('year')}-${part('month')}-${part('day')}`, hour: Number(part('hour')) }
 }
 
+/** Local wall-clock time of an instant, as milliseconds of a UTC calendar (whole seconds). */
+function localWallClock(at: number, zone: RefZone): number {
+  const seconds = Math.floor(at / 1000) * 1000
+  if ('offsetMinutes' in zone) return seconds + zone.offsetMinutes * 60_000
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone.iana,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(seconds)
+  const part = (type: string) => Number(parts.find((p) => p.type === type)!.value)
+  return Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'))
+}
+
+/**
+ * The instant a local wall-clock time names: the earliest one showing it; a time the zone skips
+ * is read with the offset before the change (the smaller of the offsets around it, sampled hourly).
+ */
+function instantOfWallClock(wall: number, zone: RefZone): number {
+  const offsets = new Set<number>()
+  for (let t = wall - 36 * 3_600_000; t <= wall + 36 * 3_600_000; t += 3_600_000) {
+    offsets.add(localWallClock(t, zone) - t)
+  }
+  const showing = [...offsets].map((o) => wall - o).filter((t) => localWallClock(t, zone) === wall)
+  return showing.length > 0 ? Math.min(...showing) : wall - Math.min(...offsets)
+}
+
+/**
+ * A reporting period from its texts (a date, or a date and time without offset) in the zone: a
+ * date-only end covers its day, an end with a time includes that instant; `days` counts the local
+ * calendar days from the first instant to the last.
+ */
+export function period(
+  start: string,
+  end: string,
+  zone: RefZone,
+): { fromMs: number; toMs: number; days: number } {
+  const wall = (text: string) => Date.parse(`${text}${text.length === 10 ? 'T00:00:00' : ''}Z`)
+  const fromMs = instantOfWallClock(wall(start), zone)
+  const toMs =
+    end.length === 10
+      ? instantOfWallClock(wall(end) + 86_400_000, zone)
+      : instantOfWallClock(wall(end), zone) + 1
+  const day = (at: number) => Math.floor(localWallClock(at, zone) / 86_400_000)
+  return { fromMs, toMs, days: day(toMs - 1) - day(fromMs) + 1 }
+}
+
 export function hourBuckets(audits: RefAudit[], scope: RefScope, actions: number[]): Map<number, number[]> {
   const result = new Map<number, number[]>()
   for (const [user, own] of byUser(selected(audits, scope, actions))) {

@@ -285,10 +285,11 @@ const property = (
         },
         { startDate: 'StartDate', endDate: 'EndDate', timeZone: 'TimeZone' },
       )
+      // The period is the reference's own reading of the request, so days and bounds are checked too.
+      const period = ref.period(request.period.startDate, request.period.endDate, request.zone.zone)
+      expect(scope.period).toEqual(period)
       await check(history, request, scope, {
-        fromMs: scope.period.fromMs,
-        toMs: scope.period.toMs,
-        days: scope.period.days,
+        ...period,
         zone: request.zone.zone,
         include: request.include,
         exclude: request.exclude,

@@ -530,10 +530,35 @@ describe('Reviewer statistics: bad requests', () => {
       'reviewerStatsDataRequest.timeZone: a UTC offset lies between -14:00 and +14:00',
     ],
     ['summary-report', { reviewerStatsDataRequest: { endDate: '2019-05-31' } }, 'startDate'],
+    // A misspelt criterion is refused rather than dropped (the statistic would ignore it).
+    [
+      'usage-time',
+      { criteria: { StartDate: '2019-05-01', EndDate: '2019-05-31', UserIdsToExclude: [ADMIN.id] } },
+      "unknown field 'body.criteria.UserIdsToExclude'",
+    ],
+    [
+      'summary-report',
+      {
+        reviewerStatsDataRequest: { startDate: '2019-05-01', endDate: '2019-05-31' },
+        downTimeThreshold: 60,
+      },
+      "unknown field 'body.downTimeThreshold'",
+    ],
   ])('%s answers 400 naming the problem (%#)', async (path, body, message) => {
     const response = await post(path, body)
     expect(response.statusCode, response.body).toBe(400)
     expect(response.body).toContain(message)
+  })
+
+  it('refuses a misspelt export parameter rather than sending CSV', async () => {
+    const response = await app.inject({
+      method: 'POST',
+      url: `/Relativity.REST/api/relativity-audit/v1/workspaces/${WS}/summary-report/export?fromat=xlsx`,
+      headers: auth,
+      payload: { reviewerStatsDataRequest: { startDate: '2019-05-01', endDate: '2019-05-31' } },
+    })
+    expect(response.statusCode).toBe(400)
+    expect(response.body).toContain("unknown field 'querystring.fromat'")
   })
 
   it('refuses the instance level, which has no reviewers', async () => {

@@ -19,6 +19,9 @@ describe('reviewer time zones', () => {
       ['UTC+5:30', 'UTC+05:30', 'Fixed/UTC+05:30:00'],
       ['GMT-0330', 'UTC-03:30', 'Fixed/UTC-03:30:00'],
       ['+14', 'UTC+14:00', 'Fixed/UTC+14:00:00'],
+      // .NET TimeSpan offsets: a positive one has no sign.
+      ['-05:00:00', 'UTC-05:00', 'Fixed/UTC-05:00:00'],
+      ['05:30:00', 'UTC+05:30', 'Fixed/UTC+05:30:00'],
     ] as const) {
       const zone = parseReviewZone(text, 'tz')
       expect([zone.name, zone.engineName]).toEqual([name, engine])
@@ -32,6 +35,8 @@ describe('reviewer time zones', () => {
     )
     expect(() => parseReviewZone('+14:30', 'timeZone')).toThrow('timeZone: a UTC offset lies between')
     expect(() => parseReviewZone('-05:75', 'timeZone')).toThrow('timeZone: a UTC offset lies between')
+    expect(() => parseReviewZone('15:00:00', 'timeZone')).toThrow('timeZone: a UTC offset lies between')
+    expect(() => parseReviewZone('-05:00:30', 'timeZone')).toThrow("timeZone: '-05:00:30' is not a time zone")
   })
 
   it('finds the UTC instant of a wall-clock time across daylight-saving changes', () => {

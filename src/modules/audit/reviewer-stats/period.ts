@@ -14,6 +14,8 @@ export interface ReviewZone {
 }
 
 const OFFSET = /^(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?$/i
+/** A .NET TimeSpan, as .NET clients serialize an offset: `-05:00:00`, `05:30:00` (no sign when positive). */
+const TIME_SPAN = /^([+-]?)(\d{1,2}):(\d{2}):00$/
 const MAX_OFFSET_MINUTES = 14 * 60
 
 const pad2 = (n: number) => String(n).padStart(2, '0')
@@ -57,12 +59,17 @@ function ianaZone(name: string): ReviewZone {
   }
 }
 
-/** Reads a time zone: an IANA name (any letter case), or an offset (`-05:00`, `UTC+5:30`). Empty: UTC. */
+/**
+ * Reads a time zone: an IANA name (any letter case), or an offset (`-05:00`, `UTC+5:30`,
+ * `-05:00:00`). Empty: UTC.
+ */
 export function parseReviewZone(text: string | null | undefined, where: string): ReviewZone {
   const trimmed = text?.trim() ?? ''
   if (trimmed === '') return ianaZone('UTC')
   const offset = OFFSET.exec(trimmed)
   if (offset) return fixedZone(offset[1]!, Number(offset[2]), Number(offset[3] ?? 0), where)
+  const span = TIME_SPAN.exec(trimmed)
+  if (span) return fixedZone(span[1] || '+', Number(span[2]), Number(span[3]), where)
   try {
     return ianaZone(trimmed)
   } catch {

@@ -70,16 +70,23 @@ const criteriaProperties = {
   ),
 }
 
-const ActionCountsBody = Type.Object({ criteria: Type.Object({ ...criteriaProperties, ActionIds }) })
-const UsageTimeBody = Type.Object({
-  criteria: Type.Object({
+/**
+ * An object that refuses properties it does not declare: a misspelt criterion (say
+ * `UserIdsToExclude`) would otherwise be dropped and the statistic computed without it.
+ */
+const Strict = <P extends Record<string, TSchema>>(properties: P) =>
+  Type.Object(properties, { additionalProperties: false })
+
+const ActionCountsBody = Strict({ criteria: Strict({ ...criteriaProperties, ActionIds }) })
+const UsageTimeBody = Strict({
+  criteria: Strict({
     ...criteriaProperties,
     DownTimeThreshold,
     AdditionalActions: AdditionalActionsSchema,
   }),
 })
-const TextSizeBody = Type.Object({
-  criteria: Type.Object({
+const TextSizeBody = Strict({
+  criteria: Strict({
     ...criteriaProperties,
     ExtractedTextFieldArtifactId: Type.Optional(
       Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], {
@@ -89,8 +96,8 @@ const TextSizeBody = Type.Object({
   }),
 })
 const HourOfDayBody = ActionCountsBody
-const ChoicesBody = Type.Object({
-  reviewerChoicesCriteria: Type.Object({
+const ChoicesBody = Strict({
+  reviewerChoicesCriteria: Strict({
     ...criteriaProperties,
     FieldIds: Type.Array(Type.Integer({ minimum: 1 }), {
       minItems: 1,
@@ -99,8 +106,8 @@ const ChoicesBody = Type.Object({
     }),
   }),
 })
-const SummaryBody = Type.Object({
-  reviewerStatsDataRequest: Type.Object({
+const SummaryBody = Strict({
+  reviewerStatsDataRequest: Strict({
     startDate: criteriaProperties.StartDate,
     endDate: criteriaProperties.EndDate,
     timeZone: TimeZone,
@@ -221,7 +228,7 @@ function summaryInput(request: Type.Static<typeof SummaryBody>['reviewerStatsDat
   }
 }
 
-const SummaryExportQuery = Type.Object({
+const SummaryExportQuery = Strict({
   format: Type.Optional(Type.Enum([...SUMMARY_EXPORT_FORMATS], { description: 'csv (default) or xlsx' })),
 })
 
