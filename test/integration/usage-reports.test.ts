@@ -9,7 +9,7 @@ import type { Grant } from '../../src/modules/identity/permissions.js'
 import { ORIGINS } from '../../src/modules/usage-reports/catalog.js'
 import { registerUsageReportJob } from '../../src/modules/usage-reports/service.js'
 import type { Stores } from '../../src/store/stores.js'
-import { buildTestApp, ingestThroughApi, tokenOfUserWith } from '../helpers/app.js'
+import { TEST_ADMIN_PASSWORD, buildTestApp, ingestThroughApi, tokenOfUserWith } from '../helpers/app.js'
 
 /**
  * The usage reports API end to end: known workspaces, users and events are ingested, reports are
@@ -171,6 +171,32 @@ const details = async (id: string, query = '', headers = auth) => {
   }
 }
 
+/**
+ * A finished report's two downloads read back: the CSV by a CSV parser, the workbook by ExcelJS,
+ * its date cells turned back into the details' UTC date-time text and empty cells into null.
+ */
+async function downloads(id: string, headers = auth) {
+  const csv = await app.inject({ method: 'GET', url: `${BASE}/reports/download/${id}`, headers })
+  expect(csv.statusCode, csv.body).toBe(200)
+  const xlsx = await app.inject({ method: 'GET', url: `${BASE}/reports/download/${id}?format=xlsx`, headers })
+  expect(xlsx.statusCode).toBe(200)
+  const workbook = new ExcelJS.Workbook()
+  await workbook.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer)
+  const sheet = workbook.getWorksheet('Usage Report')!
+  const columns = sheet.getRow(1).cellCount
+  const cells: unknown[][] = []
+  for (let r = 1; r <= sheet.rowCount; r++) {
+    cells.push(
+      Array.from({ length: columns }, (_, c) => {
+        const value = sheet.getRow(r).getCell(c + 1).value
+        return value instanceof Date ? value.toISOString().slice(0, 19) : (value ?? null)
+      }),
+    )
+  }
+  return { csv: parse(csv.body) as string[][], xlsx: cells, csvResponse: csv, sheet }
+}
+const asCsv = (rows: unknown[][]) => rows.map((row) => row.map((cell) => (cell === null ? '' : String(cell))))
+
 const WORKSPACE_FIELDS = [
   '233c0387-a246-4b9f-80b4-772ab8d41062', // Workspace Name
   '4b7a9d1f-8c3e-4e0c-8d2b-9a6a5c0f3e1a', // Workspace Template
@@ -286,7 +312,16 @@ describe('Usage reports: a Workspace report', () => {
     expect((await details(id)).pageSize).toBe(10)
     expect((await details(id, '?pageNumber=2&pageSize=2')).items).toEqual([WORKSPACE_ROWS[2]])
     expect((await details(id, '?pageNumber=3&pageSize=2')).items).toEqual([])
-    for (const query of ['?pageNumber=0', '?pageSize=1001', '?pageSize=x']) {
+    // Bounded both ways (a page number past 10^9 would overflow the row arithmetic), and a
+    // misspelt parameter is refused rather than ignored.
+    for (const query of [
+      '?pageNumber=0',
+      '?pageSize=1001',
+      '?pageSize=x',
+      '?pageNumber=1000000001',
+      '?pageNumber=99999999999999999999',
+      '?page=2',
+    ]) {
       const response = await app.inject({
         method: 'GET',
         url: `${BASE}/reports/${id}/details${query}`,
@@ -301,15 +336,13 @@ describe('Usage reports: a Workspace report', () => {
     expect((await details(id)).items).toEqual(WORKSPACE_ROWS)
   })
 
-  it('downloads as CSV (a header of metric names) and as an XLSX workbook', async () => {
-    const csv = await app.inject({ method: 'GET', url: `${BASE}/reports/download/${id}`, headers: auth })
-    expect(csv.statusCode).toBe(200)
-    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8')
-    expect(csv.headers['content-disposition']).toBe(
+  it('downloads as CSV (a header of metric names) and as an XLSX workbook, every value as in details', async () => {
+    const { csv, xlsx, csvResponse, sheet } = await downloads(id)
+    expect(csvResponse.headers['content-type']).toBe('text/csv; charset=utf-8')
+    expect(csvResponse.headers['content-disposition']).toBe(
       `attachment; filename="Report 08_2024.csv"; filename*=UTF-8''Report%2008_2024.csv`,
     )
-    const lines = parse(csv.body) as string[][]
-    expect(lines[0]!.slice(0, 6)).toEqual([
+    expect(csv[0]!.slice(0, 6)).toEqual([
       'Workspace Name',
       'Workspace Template',
       'Client Name',
@@ -317,29 +350,12 @@ describe('Usage reports: a Workspace report', () => {
       'Workspace Created Date',
       'Peak Cold Storage Data (GB)',
     ])
-    expect(lines[0]![13]).toBe('Current Data Breach File Size')
-    expect(lines.slice(1)).toEqual(
-      WORKSPACE_ROWS.map((row) => row.map((cell) => (cell === null ? '' : String(cell)))),
-    )
-
-    const xlsx = await app.inject({
-      method: 'GET',
-      url: `${BASE}/reports/download/${id}?format=xlsx`,
-      headers: auth,
-    })
-    expect(xlsx.statusCode).toBe(200)
-    const workbook = new ExcelJS.Workbook()
-    await workbook.xlsx.load(xlsx.rawPayload as unknown as ArrayBuffer)
-    const sheet = workbook.getWorksheet('Usage Report')!
-    expect(sheet.rowCount).toBe(4)
-    expect(sheet.getRow(1).getCell(1).value).toBe('Workspace Name')
-    const w2 = sheet.getRow(4)
-    expect(w2.getCell(1).value).toBe('Acme v. Widget')
-    expect(w2.getCell(5).value).toEqual(new Date('2024-09-15T10:00:00Z'))
-    expect(w2.getCell(9).value).toEqual(new Date('2024-09-01T00:00:00Z'))
-    expect(w2.getCell(11).value).toBe(5100)
-    expect(w2.getCell(14).value).toBe(1.5)
-    expect(sheet.getRow(3).getCell(6).value).toBeNull()
+    expect(csv[0]![13]).toBe('Current Data Breach File Size')
+    expect(csv.slice(1)).toEqual(asCsv(WORKSPACE_ROWS))
+    expect(xlsx[0]).toEqual(csv[0])
+    expect(xlsx.slice(1)).toEqual(WORKSPACE_ROWS)
+    // Report Period is a date cell shown as month/year.
+    expect(sheet.getRow(2).getCell(9).numFmt).toBe('mm/yyyy')
   })
 })
 
@@ -371,6 +387,9 @@ describe('Usage reports: User reports', () => {
       ['jane@example.com', captured, 10, 'Doe, Jane', 'No', '2024-08-15T12:00:00', 1, 3, 2],
       [null, captured, 11, 'Idle, Ivan', 'No', null, 0, 0, 0],
     ])
+    const { csv, xlsx } = await downloads(id)
+    expect(csv.slice(1)).toEqual(asCsv(page.items))
+    expect(xlsx.slice(1)).toEqual(page.items)
   })
 
   it('holds a row per user and workspace with a Workspace Information metric', async () => {
@@ -385,11 +404,18 @@ describe('Usage reports: User reports', () => {
         '965e287d-cc4a-4501-b43a-b7fb3f1cfd0a',
       ],
     })
-    expect((await details(id)).items).toEqual([
+    const rows = [
       [9, W1, 'R1 - Report - 1', 'Relativity Template', 2],
       [9, W2, 'Acme v. Widget', 'Acme Legal', 2],
       [10, W2, 'Acme v. Widget', 'Acme Legal', 1],
+    ]
+    expect((await details(id)).items).toEqual(rows)
+    const { csv, xlsx } = await downloads(id)
+    expect(csv).toEqual([
+      ['User Artifact ID', 'Workspace ArtifactID', 'Workspace Name', 'Client Domain', 'Login Count'],
+      ...asCsv(rows),
     ])
+    expect(xlsx).toEqual([csv[0], ...rows])
   })
 })
 
@@ -422,6 +448,23 @@ describe('Usage reports: the document’s requests', () => {
       isDefault: true,
     })
     expect(new Set(byId.keys()).size).toBe(origins.flatMap((o) => o.metrics).length)
+  })
+
+  it('answers the document’s curl sample with the RelativityAuth cookie of a signed-in user', async () => {
+    const signIn = await app.inject({
+      method: 'POST',
+      url: '/auth/v1/sign-in',
+      payload: { username: 'admin', password: TEST_ADMIN_PASSWORD },
+    })
+    expect(signIn.statusCode, signIn.body).toBe(200)
+    const cookie = [signIn.headers['set-cookie']]
+      .flat()
+      .map(String)
+      .find((line) => line.startsWith('RelativityAuth='))!
+      .split(';')[0]!
+    const response = await app.inject({ method: 'GET', url: `${BASE}/metadata`, headers: { Cookie: cookie } })
+    expect(response.statusCode, response.body).toBe(200)
+    expect(response.json().origins.map((o: { id: string }) => o.id)).toEqual(ORIGINS.map((o) => o.id))
   })
 
   it('creates the document’s sample report and lists it, as its PowerShell sample asks', async () => {
@@ -496,6 +539,27 @@ describe('Usage reports: the document’s requests', () => {
         'dateRange',
       ],
       [{ name: 'x', dateRange: { from: '2024-05-05', to: '2024-05-05' }, fields: [] }, 'fields'],
+      [
+        { name: '  ', dateRange: { from: '2024-05-05', to: '2024-05-05' }, fields: [WORKSPACE_FIELDS[0]] },
+        'name: give the report a name',
+      ],
+      [
+        { name: 'x', dateRange: { from: '1899-12-31', to: '2024-05-05' }, fields: [WORKSPACE_FIELDS[0]] },
+        'dateRange.from: 1899-12-31 is outside 1900-01-01 … 2299-12-31',
+      ],
+      [
+        {
+          name: 'x',
+          dateRange: { from: '2024-05-05', to: '2024-05-05' },
+          fields: [WORKSPACE_FIELDS[0]],
+          type: 'Workspace',
+        },
+        "unknown field 'body.type'",
+      ],
+      [
+        { name: 'x', dateRange: { from: '2024-05-05', until: '2024-05-05' }, fields: [WORKSPACE_FIELDS[0]] },
+        "unknown field 'body.dateRange.until'",
+      ],
     ]
     for (const [body, message] of cases) {
       const response = await app.inject({
@@ -516,6 +580,26 @@ describe('Usage reports: the document’s requests', () => {
     expect(
       (await app.inject({ method: 'GET', url: `${BASE}/reports/not-a-guid`, headers: auth })).statusCode,
     ).toBe(400)
+  })
+
+  it('reads the create body’s property names in any letter case, as .NET clients send them', async () => {
+    const created = await create({
+      Name: 'Pascal',
+      DateRange: { From: '2024-08-01', TO: '2024-08-31' },
+      Fields: [WORKSPACE_FIELDS[0]],
+    })
+    expect(created).toMatchObject({
+      name: 'Pascal',
+      dateRange: { from: '2024-08-01T00:00:00Z', to: '2024-08-31T00:00:00Z' },
+      fields: [WORKSPACE_FIELDS[0]],
+    })
+    const download = await app.inject({
+      method: 'GET',
+      url: `${BASE}/reports/download/${created.id}?fromat=xlsx`,
+      headers: auth,
+    })
+    expect(download.statusCode).toBe(400)
+    expect(download.body).toContain("unknown field 'querystring.fromat'")
   })
 
   it('deletes a report with its rows', async () => {

@@ -1,10 +1,12 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
+import { canonicalizeKeys } from '../../schema/canonical-keys.js'
 import type { Stores } from '../../store/stores.js'
 import { ORIGINS } from './catalog.js'
 import { CONTENT_TYPES, DOWNLOAD_FORMATS, contentDisposition, reportDownload } from './download.js'
 import {
+  MAX_PAGE_NUMBER,
   MAX_PAGE_SIZE,
   createReport,
   deleteReport,
@@ -59,27 +61,37 @@ const ReportSchema = Type.Object({
 const Day = Type.Union([Type.String({ format: 'iso-date' }), Type.String({ format: 'iso-instant' })], {
   description: 'A calendar day (2024-05-05), or an instant on it (2024-05-05T00:00:00Z), in UTC',
 })
-const CreateBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: 256 }),
-  dateRange: Type.Object({ from: Day, to: Day }),
-  fields: Type.Array(Type.String({ maxLength: 64 }), {
-    minItems: 1,
-    maxItems: 200,
-    description: 'Metric ids of one reportType (GET …/metadata)',
-  }),
-})
+/** Unknown properties are refused: a misspelt one would otherwise be dropped unnoticed. */
+const strict = { additionalProperties: false } as const
+const CreateBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 256 }),
+    dateRange: Type.Object({ from: Day, to: Day }, strict),
+    fields: Type.Array(Type.String({ maxLength: 64 }), {
+      minItems: 1,
+      maxItems: 200,
+      description: 'Metric ids of one reportType (GET …/metadata)',
+    }),
+  },
+  strict,
+)
 
 const DEFAULT_PAGE_SIZE = 10
-const DetailsQuery = Type.Object({
-  pageNumber: Type.Optional(Type.Integer({ minimum: 1, description: '1-based; default 1' })),
-  pageSize: Type.Optional(
-    Type.Integer({
-      minimum: 1,
-      maximum: MAX_PAGE_SIZE,
-      description: `Rows a page; default ${DEFAULT_PAGE_SIZE}`,
-    }),
-  ),
-})
+const DetailsQuery = Type.Object(
+  {
+    pageNumber: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: MAX_PAGE_NUMBER, description: '1-based; default 1' }),
+    ),
+    pageSize: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: MAX_PAGE_SIZE,
+        description: `Rows a page; default ${DEFAULT_PAGE_SIZE}`,
+      }),
+    ),
+  },
+  strict,
+)
 const DetailsResponse = Type.Object({
   fields: Type.Array(Type.String()),
   items: Type.Array(Type.Array(Type.Union([Type.Number(), Type.String(), Type.Null()])), {
@@ -90,9 +102,10 @@ const DetailsResponse = Type.Object({
   pageSize: Type.Integer(),
   totalItems: Type.Integer(),
 })
-const DownloadQuery = Type.Object({
-  format: Type.Optional(Type.Enum([...DOWNLOAD_FORMATS], { description: 'csv (default) or xlsx' })),
-})
+const DownloadQuery = Type.Object(
+  { format: Type.Optional(Type.Enum([...DOWNLOAD_FORMATS], { description: 'csv (default) or xlsx' })) },
+  strict,
+)
 
 /** The document's instants: `2024-01-01T00:00:00Z`. */
 const dayStart = (day: string) => `${day}T00:00:00Z`
@@ -161,6 +174,10 @@ export async function usageReportRoutes(
   app.post(
     '/reports',
     {
+      // .NET clients send `Name`, `DateRange`, `Fields`: property names match in any letter case.
+      preValidation: async (request) => {
+        request.body = canonicalizeKeys(request.body, CreateBody) as typeof request.body
+      },
       schema: {
         tags,
         summary: 'Creates a report and schedules its generation',

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.js'
 import { enqueueJob } from '../../jobs/queue.js'
-import type { JobContext, JobRegistry } from '../../jobs/registry.js'
+import { JobAbortedError, type JobContext, type JobRegistry } from '../../jobs/registry.js'
 import type { Stores } from '../../store/stores.js'
-import { UnauthenticatedError, type Caller } from '../identity/caller.js'
-import { workspaceScopes } from '../identity/workspace-access.js'
+import { UnauthenticatedError, type Caller, type ScopeRef } from '../identity/caller.js'
 import { METRICS, type Cell, type ReportType } from './catalog.js'
 import { reportRows, ROWS_PER_BATCH, type ReportDefinition } from './compute.js'
 
@@ -81,8 +80,13 @@ export const USAGE_REPORT_JOB = 'usage-report.generate'
 const USAGE_REPORT_MAX_ATTEMPTS = 3
 /** A details page holds at most this many rows. */
 export const MAX_PAGE_SIZE = 1000
+/** The last page number asked for: (pageNumber - 1) × pageSize stays an exact integer well past any report. */
+export const MAX_PAGE_NUMBER = 1_000_000_000
 /** A report may span at most this many days (ten years): its months are its rows. */
 const MAX_RANGE_DAYS = 3660
+/** The days the warehouse's DateTime64 holds; a range outside them would be read clamped. */
+const FIRST_DAY = '1900-01-01'
+const LAST_DAY = '2299-12-31'
 
 /** Who owns what a caller creates: users by id (an OAuth2 client acts as its context user). */
 function ownerOf(caller: Caller): string {
@@ -136,19 +140,23 @@ function reportTypeOf(fields: readonly string[]): ReportType {
   return [...types.keys()][0]!
 }
 
-/** The workspaces a client-domain caller can access, by Workspace Access grants. */
+/**
+ * The workspaces a client-domain caller can access, by Workspace Access grants on the workspace or
+ * its client domain (the scopes workspaceScopes names), read in one statement: a query per
+ * workspace made creating a report take ~10 s for 10,000 workspaces (0.2 s this way).
+ */
 async function accessibleWorkspaces(stores: Stores, caller: Caller): Promise<number[]> {
-  const rows = await stores.control.query<{ artifact_id: string | number }>(
-    'SELECT artifact_id FROM workspaces WHERE tenant_id = $1 ORDER BY artifact_id',
+  const rows = await stores.control.query<{ artifact_id: string | number; client_domain: string | null }>(
+    'SELECT artifact_id, client_domain FROM workspaces WHERE tenant_id = $1 ORDER BY artifact_id',
     [caller.tenantId],
   )
-  const ids: number[] = []
-  for (const row of rows) {
-    const id = Number(row.artifact_id)
-    if (caller.access.has('Workspace Access', await workspaceScopes(stores.control, caller.tenantId, id)))
-      ids.push(id)
-  }
-  return ids
+  return rows
+    .filter((row) => {
+      const scopes: ScopeRef[] = [{ kind: 'workspace', value: String(row.artifact_id) }]
+      if (row.client_domain) scopes.push({ kind: 'client_domain', value: row.client_domain })
+      return caller.access.has('Workspace Access', scopes)
+    })
+    .map((row) => Number(row.artifact_id))
 }
 
 export async function createReport(
@@ -157,6 +165,14 @@ export async function createReport(
   input: CreateReportInput,
 ): Promise<UsageReport> {
   const access = reportAccess(caller)
+  if (input.name.trim() === '') throw new ValidationError('name: give the report a name')
+  for (const [end, day] of [
+    ['from', input.from],
+    ['to', input.to],
+  ] as const) {
+    if (day < FIRST_DAY || day > LAST_DAY)
+      throw new ValidationError(`dateRange.${end}: ${day} is outside ${FIRST_DAY} … ${LAST_DAY}`)
+  }
   if (input.to < input.from) {
     throw new ValidationError(`dateRange.to: ${input.to} is before dateRange.from ${input.from}`)
   }
@@ -228,11 +244,17 @@ export async function deleteReport(stores: Stores, caller: Caller, id: string): 
   await deleteRows(stores, report.tenantId, report.id)
 }
 
-async function deleteRows(stores: Stores, tenantId: number, reportId: string, runId?: string): Promise<void> {
+/** Deletes a report's rows: all of them, one run's (`only`), or every run's but one (`except`). */
+async function deleteRows(
+  stores: Stores,
+  tenantId: number,
+  reportId: string,
+  runs: { only?: string; except?: string } = {},
+): Promise<void> {
   await stores.warehouse.command({
     query: `DELETE FROM report_rows WHERE tenant_id = {tenant:UInt32} AND report_id = {report:String}
-            AND ({run:String} = '' OR run_id = {run:String})`,
-    params: { tenant: tenantId, report: reportId, run: runId ?? '' },
+            AND ({only:String} = '' OR run_id = {only:String}) AND run_id != {except:String}`,
+    params: { tenant: tenantId, report: reportId, only: runs.only ?? '', except: runs.except ?? '' },
     tag: 'usage-report:delete',
   })
 }
@@ -314,20 +336,32 @@ interface GeneratePayload {
 }
 
 /**
- * The report job: writes every row under a fresh run id, then points the report at that run and
- * drops the rows of any earlier run. A run cut short (restart, failure) leaves only rows no report
- * points at, removed when the job runs again; its last failed attempt marks the report Failed.
+ * The report job. Each run takes the report under a fresh run id (`run_id` while InProgress) and
+ * writes its rows under it. It finishes only if the report is still its own: a run whose job was
+ * re-claimed by another worker (its lease ran out while it was still writing) cannot point the
+ * report at its rows, and drops them. The finishing run drops every other run's rows (a run cut
+ * short by a restart leaves rows no report points at). A report already Finished stays as it is.
+ * The last failed attempt marks the report Failed; a run stopped by a shutdown leaves it
+ * Scheduled, since its job goes back to the queue.
  */
 async function generate(stores: Stores, payload: GeneratePayload, ctx: JobContext): Promise<unknown> {
   const { tenantId } = ctx.job
   const report = await findReport(stores, tenantId, payload.reportId)
   if (!report) return { skipped: 'the report was deleted' }
-  await stores.control.query(
-    "UPDATE usage_reports SET status = 'InProgress', failure_reason = NULL WHERE tenant_id = $1 AND id = $2::uuid",
-    [tenantId, report.id],
-  )
-  await deleteRows(stores, tenantId, report.id)
+  if (report.status === 'Finished') return { skipped: 'the report is already finished' }
   const runId = randomUUID()
+  await stores.control.query(
+    "UPDATE usage_reports SET status = 'InProgress', failure_reason = NULL, run_id = $3 WHERE tenant_id = $1 AND id = $2::uuid",
+    [tenantId, report.id, runId],
+  )
+  /** Updates the report only while it is this run's; answers whether it was. */
+  const updateOwn = async (set: string, values: unknown[]) =>
+    (
+      await stores.control.query<{ id: string }>(
+        `UPDATE usage_reports SET ${set} WHERE tenant_id = $1 AND id = $2::uuid AND run_id = $3 RETURNING id::text AS id`,
+        [tenantId, report.id, runId, ...values],
+      )
+    ).length > 0
   const definition: ReportDefinition = {
     tenantId,
     type: report.type,
@@ -353,20 +387,26 @@ async function generate(stores: Stores, payload: GeneratePayload, ctx: JobContex
       written += batch.length
       await ctx.reportProgress(0.5, `${written} rows`)
     }
-    const updated = await stores.control.query<{ id: string }>(
-      `UPDATE usage_reports SET status = 'Finished', run_id = $3, total_items = $4, finished_at = now()
-       WHERE tenant_id = $1 AND id = $2::uuid RETURNING id::text AS id`,
-      [tenantId, report.id, runId, written],
-    )
-    if (updated.length === 0) await deleteRows(stores, tenantId, report.id, runId)
+    if (!(await updateOwn("status = 'Finished', total_items = $4, finished_at = now()", [written]))) {
+      await deleteRows(stores, tenantId, report.id, { only: runId })
+      return { skipped: 'the report was deleted or taken over by another run' }
+    }
+    await deleteRows(stores, tenantId, report.id, { except: runId })
     return { rows: written }
   } catch (error) {
-    await deleteRows(stores, tenantId, report.id, runId)
-    const last = ctx.job.attempt >= USAGE_REPORT_MAX_ATTEMPTS
-    await stores.control.query(
-      'UPDATE usage_reports SET status = $3, failure_reason = $4 WHERE tenant_id = $1 AND id = $2::uuid',
-      [tenantId, report.id, last ? 'Failed' : 'Scheduled', last ? (error as Error).message : null],
-    )
+    const abort =
+      ctx.signal.aborted && ctx.signal.reason instanceof JobAbortedError ? ctx.signal.reason : null
+    // Shutdown hands the job back to the queue; a lost lease means cancelled (or re-claimed, and
+    // then the report is no longer this run's and stays untouched).
+    const failed =
+      abort?.reason !== 'shutdown' &&
+      (abort?.reason === 'lease-lost' || ctx.job.attempt >= USAGE_REPORT_MAX_ATTEMPTS)
+    const owned = await updateOwn('status = $4, failure_reason = $5', [
+      failed ? 'Failed' : 'Scheduled',
+      failed ? (error as Error).message : null,
+    ])
+    // A report that failed for good points at no rows: drop those of any earlier, crashed run too.
+    await deleteRows(stores, tenantId, report.id, owned && failed ? {} : { only: runId })
     throw error
   }
 }
