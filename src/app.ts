@@ -27,7 +27,11 @@ import { AuditService } from './modules/audit/service.js'
 import { ingestRoutes } from './modules/ingest/routes.js'
 import { integrationExportRoutes } from './modules/integration-export/routes.js'
 import { reportDataRoutes } from './modules/report-data/routes.js'
+import { clientListRoutes } from './modules/usage-intel/client-list/routes.js'
 import { eventTrackingRoutes } from './modules/usage-intel/event-tracking-routes.js'
+import { licenseKeyRoutes } from './modules/usage-intel/license-keys/routes.js'
+import { trackingFileAdminRoutes } from './modules/usage-intel/tracking-files/admin-routes.js'
+import { trackingFileRoutes } from './modules/usage-intel/tracking-files/routes.js'
 import { usageIntelRoutes } from './modules/usage-intel/routes.js'
 import { usageReportRoutes } from './modules/usage-reports/routes.js'
 import { IngestService } from './modules/ingest/service.js'
@@ -134,9 +138,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(integrationExportRoutes, { stores })
   await app.register(usageIntelRoutes, { prefix: '/v3', stores })
   await app.register(eventTrackingRoutes, { prefix: '/v3', stores })
+  await app.register(licenseKeyRoutes, { prefix: '/v3', stores })
+  await app.register(clientListRoutes, { prefix: '/v3', stores })
+  await app.register(trackingFileRoutes, { prefix: '/v3', stores, publicOrigin: config.publicOrigin })
   await app.register(identityRoutes, { identity, secureCookies: isHttps(config.publicOrigin) })
   await app.register(identityAdminRoutes, { prefix: '/admin/v1', control: stores.control })
   await app.register(jobsRoutes, { prefix: '/admin/v1', control: stores.control })
   await app.register(outboxAdminRoutes, { prefix: '/admin/v1', stores })
+  await app.register(trackingFileAdminRoutes, { prefix: '/admin/v1', stores })
   return app
 }

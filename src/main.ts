@@ -8,13 +8,17 @@ import { JobRegistry } from './jobs/registry.js'
 import { JobRunner } from './jobs/runner.js'
 import { serviceSink } from './modules/ingest/sink.js'
 import { registerUsageReportJob } from './modules/usage-reports/service.js'
+import { registerTrackingFileJobs, scheduleSweep } from './modules/usage-intel/tracking-files/job.js'
 import { registerOutboxDelivery } from './modules/audit/revert/webhook.js'
 import { bootstrapIdentity } from './modules/identity/bootstrap.js'
 import { openOwnedStores, type Stores } from './store/stores.js'
 
 /** Job kinds every worker can run; each API family registers its handlers here as it lands. */
 export function buildJobRegistry(stores: Stores): JobRegistry {
-  return registerUsageReportJob(registerOutboxDelivery(new JobRegistry(), { stores }), stores)
+  return registerTrackingFileJobs(
+    registerUsageReportJob(registerOutboxDelivery(new JobRegistry(), { stores }), stores),
+    stores,
+  )
 }
 
 export function startJobRunner(
@@ -31,6 +35,10 @@ export function startJobRunner(
     logger: logger.child({ component: 'jobs' }),
   })
   runner.start()
+  // The tracking file sweep queues its own next run; a starting worker queues the first one.
+  scheduleSweep(stores.control).catch((error: unknown) =>
+    logger.error({ err: error }, 'could not queue the tracking file sweep'),
+  )
   return runner
 }
 

@@ -80,6 +80,17 @@ const NEEDS_RUI_CSRF: Record<Principal, Expect> = {
   ingestClient: 403,
 }
 
+/** A file download link: its token is the only credential, so a bad one is refused whoever sends it. */
+const SIGNED_LINK: Record<Principal, Expect> = {
+  ...PUBLIC,
+  anonymous: 403,
+  clientDomainUser: 403,
+  instanceWideUser: 403,
+  systemAdminWithoutUsage: 403,
+  admin: 403,
+  ingestClient: 403,
+}
+
 const json = (payload: object) => () => ({ payload, contentType: 'application/json' })
 const ndjsonBody = (item: object) => () => ({ payload: ndjson([item]), contentType: 'application/x-ndjson' })
 const form = (payload: string) => () => ({ payload, contentType: 'application/x-www-form-urlencoded' })
@@ -319,6 +330,55 @@ const ROUTES: RouteCase[] = [
     body: json({ startDate: '2024-03-01', stopDate: '2024-03-31' }),
     expect: ADMIN_ONLY,
   },
+  ...(['', 'unregistered/'] as const).map((sub): RouteCase => ({
+    method: 'POST',
+    path: `/v3/license-key-registry/${sub}{product_id}`,
+    url: `/v3/license-key-registry/${sub}1`,
+    body: json({}),
+    expect: ADMIN_ONLY,
+  })),
+  ...(['POST', 'PATCH'] as const).map((method): RouteCase => ({
+    method,
+    path: '/v3/license-key-registry/update/{product_id}',
+    url: '/v3/license-key-registry/update/1',
+    body: json({ keys: [{ licenseKey: 'MATRIX-KEY' }] }),
+    expect: ADMIN_ONLY,
+  })),
+  ...['reporting', 'export/request'].map((prefix): RouteCase => ({
+    method: 'POST',
+    path: `/v3/${prefix}/clientPropertyList/{product_id}`,
+    url: `/v3/${prefix}/clientPropertyList/1`,
+    body: json({}),
+    expect: ADMIN_ONLY,
+  })),
+  ...['customEventTracking', 'exceptionTracking'].map((prefix): RouteCase => ({
+    method: 'POST',
+    path: `/v3/${prefix}/getLastLines/{product_id}`,
+    url: `/v3/${prefix}/getLastLines/1`,
+    body: json({}),
+    expect: ADMIN_ONLY,
+  })),
+  ...['customEventTracking', 'exceptionTracking', 'rawEvents/download'].flatMap((prefix): RouteCase[] => [
+    {
+      method: 'GET',
+      path: `/v3/${prefix}/listFiles/{product_id}`,
+      url: `/v3/${prefix}/listFiles/1`,
+      expect: ADMIN_ONLY,
+    },
+    {
+      method: 'POST',
+      path: `/v3/${prefix}/getDownloadUrl/{product_id}`,
+      url: `/v3/${prefix}/getDownloadUrl/1`,
+      body: json({ fileName: '1_2025-01-01.zip' }),
+      expect: ADMIN_ONLY,
+    },
+  ]),
+  {
+    method: 'GET',
+    path: '/v3/files/download/{fileName}',
+    url: '/v3/files/download/1_2025-01-01.zip?token=not-a-signed-token',
+    expect: SIGNED_LINK,
+  },
   { method: 'GET', path: '/admin/v1/outbox', expect: ADMIN_ONLY },
   { method: 'GET', path: '/admin/v1/settings/revert-max-audit-count', expect: ADMIN_ONLY },
   {
@@ -335,6 +395,20 @@ const ROUTES: RouteCase[] = [
     expect: ADMIN_ONLY,
   },
   { method: 'DELETE', path: '/admin/v1/webhooks', expect: ADMIN_ONLY },
+  ...(['GET', 'PUT'] as const).map((method): RouteCase => ({
+    method,
+    path: '/admin/v1/products/{product_id}/raw-export',
+    url: '/admin/v1/products/1/raw-export',
+    ...(method === 'PUT' && { body: json({ enabled: false }) }),
+    expect: ADMIN_ONLY,
+  })),
+  {
+    method: 'POST',
+    path: '/admin/v1/products/{product_id}/tracking-files/build',
+    url: '/admin/v1/products/1/tracking-files/build',
+    body: json({ firstDay: '2025-01-01' }),
+    expect: ADMIN_ONLY,
+  },
   { method: 'GET', path: '/admin/v1/jobs', expect: ADMIN_ONLY },
   { method: 'GET', path: '/admin/v1/jobs/{id}', url: '/admin/v1/jobs/999999', expect: ADMIN_ONLY },
   {

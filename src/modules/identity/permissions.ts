@@ -53,6 +53,10 @@ export const PERMISSIONS = {
     scopes: ['instance', 'product'],
     description: 'Change the license key registry of a product',
   },
+  'Manage Tracking Files': {
+    scopes: ['instance', 'product'],
+    description: 'Turn a product’s raw data export on or off and build its tracking files on demand',
+  },
   'Report Data Access': {
     scopes: ['instance', 'folder'],
     description: 'Credits, usage and audit report data of every folder, or of one',
