@@ -71,7 +71,37 @@ export const EXPORT_COLUMNS: readonly (readonly [pgColumn: string, warehouseExpr
   ['ingest_key', 'ingest_key'],
 ]
 
-export const COPY_AUDITS = `COPY audits (${EXPORT_COLUMNS.map(([c]) => c).join(', ')}) FROM STDIN`
+/**
+ * A warehouse table as the baseline loads it: the `COPY … FROM STDIN`, the warehouse expression of
+ * each column it lists, and the key the export pages by (the columns after tenant_id that identify
+ * a row, in the table's sort order, with their parameter types).
+ */
+export interface TableExport {
+  table: string
+  copy: string
+  expressions: readonly string[]
+  key: readonly (readonly [column: string, type: 'Int64' | 'UInt64' | 'String' | 'DateTime64'])[]
+}
+
+/** The export of `columns` ([PostgreSQL column, warehouse expression]) of a warehouse table. */
+export function tableExport(
+  table: string,
+  columns: readonly (readonly [pgColumn: string, warehouseExpression: string])[],
+  key: TableExport['key'],
+): TableExport {
+  return {
+    table,
+    copy: `COPY ${table} (${columns.map(([c]) => c).join(', ')}) FROM STDIN`,
+    expressions: columns.map(([, expression]) => expression),
+    key,
+  }
+}
+
+export const AUDITS_EXPORT = tableExport('audits', EXPORT_COLUMNS, [
+  ['workspace_id', 'Int64'],
+  ['timestamp', 'DateTime64'],
+  ['audit_id', 'UInt64'],
+])
 
 /** A database of its own on the given server, dropped at the end of the run. */
 export interface BenchDatabase {

@@ -2,12 +2,13 @@ import type { AuditEvent } from '../src/demo/audits.js'
 import { type DemoPlan, type DemoStep, generateDemo } from '../src/demo/index.js'
 import { DEFAULT_TENANT_ID } from '../src/modules/identity/caller.js'
 import { auditsStream } from '../src/modules/ingest/streams/audits.js'
+import { processingJobsStream, workspaceUsageStream } from '../src/modules/ingest/streams/platform-usage.js'
 
 /**
- * The benchmark's data: the demo generator's audit stream. The generator makes ~200,000 audits per
- * unit of scale at ~300,000 a second; a data set larger than one block (scale 1: 195,468 audits in 5
- * workspaces) is that block replicated inside the engine (see prepare.ts), so large runs do not
- * spend minutes in JSON.
+ * The benchmark's data: the demo generator's audit stream and the usage reports' sources. The
+ * generator makes ~200,000 audits per unit of scale at ~300,000 a second; a data set larger than one
+ * block (scale 1: 194,963 audits in 5 workspaces) is that block replicated inside the engine (see
+ * prepare-data.ts and usage-data.ts), so large runs do not spend minutes in JSON.
  */
 
 /**
@@ -53,3 +54,38 @@ export function* auditBatches(plan: DemoPlan, limit = Infinity): Generator<Audit
 export function toAuditRow(event: AuditEvent, auditId: number): Record<string, unknown> {
   return { ...auditsStream.toRow(event, BENCH_TENANT_ID), audit_id: auditId }
 }
+
+/** The usage reports' event streams, as the demo plan names them. */
+export const USAGE_STREAMS = [workspaceUsageStream, processingJobsStream] as const
+
+/**
+ * Workspaces of the usage data: one per 100 audits, at most 10,000 (issue 6 sizes the report at
+ * 10,000 workspaces and 12 months), and never fewer than the generated block holds.
+ */
+const AUDITS_PER_USAGE_WORKSPACE = 100
+const MAX_USAGE_WORKSPACES = 10_000
+export const usageWorkspaceCount = (rows: number, generated: number): number =>
+  Math.max(generated, Math.min(MAX_USAGE_WORKSPACES, Math.ceil(rows / AUDITS_PER_USAGE_WORKSPACE)))
+
+/** A report's date range: calendar days, `to` included. */
+export interface DayRange {
+  from: string
+  to: string
+}
+
+/** The `months` whole calendar months before BENCH_NOW's month. */
+function monthsBeforeNow(months: number): DayRange {
+  const year = BENCH_NOW.getUTCFullYear()
+  const month = BENCH_NOW.getUTCMonth()
+  const day = (date: number) => new Date(date).toISOString().slice(0, 10)
+  return { from: day(Date.UTC(year, month - months, 1)), to: day(Date.UTC(year, month, 0)) }
+}
+
+/** Scenario 6: a Workspace report over the last 12 whole months (12 rows per workspace). */
+export const REPORT_RANGE = monthsBeforeNow(12)
+/**
+ * Scenario 7: the same report over 100 months, so a workspace older than the range gives 100 rows
+ * and the export holds about 100 rows per usage workspace (1,000,000 at 10,000 workspaces).
+ */
+export const EXPORT_MONTHS = 100
+export const EXPORT_RANGE = monthsBeforeNow(EXPORT_MONTHS)

@@ -8,14 +8,22 @@ import { serviceSink } from '../src/modules/ingest/sink.js'
 import { openOwnedStores } from '../src/store/stores.js'
 import { readInChunks } from '../src/store/warehouse/keyset.js'
 import type { Warehouse } from '../src/store/warehouse/warehouse.js'
-import { COPY_AUDITS, EXPORT_COLUMNS, createAuditTable, finishAuditTable } from './baseline-pg.js'
+import { AUDITS_EXPORT, type TableExport, createAuditTable, finishAuditTable } from './baseline-pg.js'
+import {
+  USAGE_EXPORTS,
+  type WorkspaceEntity,
+  createUsageTables,
+  finishUsageTables,
+  insertWorkspaces,
+} from './baseline-usage.js'
 import { BENCH_TENANT_ID, auditBatches, benchPlan, stepOf, toAuditRow } from './data.js'
 import { formatNumber, log as logLine } from './log.js'
 import { copyFromStdin } from './pg-copy.js'
+import { type UsageData, loadUsage } from './usage-data.js'
 
 /**
- * Builds a fresh Tally data directory holding `rows` audits and loads the same rows into the
- * PostgreSQL baseline. Runs as its own process (`node --import tsx bench/prepare-data.ts '<args>'`)
+ * Builds a fresh Tally data directory holding `rows` audits and the usage reports' sources for them
+ * (usage-data.ts), and loads the same rows into the PostgreSQL baseline. Runs as its own process (`node --import tsx bench/prepare-data.ts '<args>'`)
  * before the server starts on the directory: chDB opens one data directory per process, and the
  * benchmark process keeps its own for the raw insert measurement.
  */
@@ -39,6 +47,8 @@ export interface PreparedData {
   workspace: { id: number; rows: number; first: string; last: string }
   warehouse: { activeParts: number; auditBytes: number; keyBytes: number }
   postgres: { tableBytes: number; indexBytes: number }
+  /** The usage reports' sources, and their size in PostgreSQL. */
+  usage: UsageData & { postgres: { tableBytes: number; indexBytes: number } }
   seconds: Record<string, number>
 }
 
@@ -100,6 +110,10 @@ async function prepareData(args: PrepareArgs): Promise<PreparedData> {
     )
     // Later ingestion continues the Audit ID sequence after the loaded rows.
     await stores.control.query("UPDATE id_counters SET last_value = $1 WHERE name = 'audit_id'", [args.rows])
+    const usage = await timed('usage', () => loadUsage(stores, plan, args.rows, log))
+    log(
+      `usage sources for ${formatNumber(usage.workspaces)} workspaces (${usage.copies} copies) in ${seconds.usage!.toFixed(1)} s`,
+    )
     const activeParts = await timed('merges', () => settleMerges(warehouse))
     log(`background merges settled in ${seconds.merges!.toFixed(1)} s (${activeParts} active parts)`)
 
@@ -119,15 +133,40 @@ async function prepareData(args: PrepareArgs): Promise<PreparedData> {
     const client = new pg.Client({ connectionString: args.pgUrl })
     await client.connect()
     try {
+      // The exported instants are UTC wall times without a zone.
+      await client.query("SET TIME ZONE 'UTC'")
       await createAuditTable(client)
-      const copied = await timed('pgCopy', () => copyFromStdin(client, COPY_AUDITS, exportAudits(warehouse)))
+      const copied = await timed('pgCopy', () => copyTable(client, warehouse, AUDITS_EXPORT))
       if (copied !== args.rows) throw new Error(`COPY stored ${copied} rows, expected ${args.rows}`)
       log(`copied ${formatNumber(copied)} rows into PostgreSQL in ${seconds.pgCopy!.toFixed(1)} s`)
+      await timed('pgUsageCopy', async () => {
+        await createUsageTables(client)
+        await insertWorkspaces(
+          client,
+          await stores.control.query<WorkspaceEntity>(
+            `SELECT tenant_id, artifact_id::text AS artifact_id, name, client_domain, matter, template, status,
+                    created_at
+             FROM workspaces WHERE tenant_id = $1 ORDER BY artifact_id`,
+            [BENCH_TENANT_ID],
+          ),
+        )
+        for (const source of USAGE_EXPORTS) {
+          const stored = await copyTable(client, warehouse, source)
+          if (stored !== usage.rows[source.table]?.total)
+            throw new Error(
+              `COPY stored ${stored} ${source.table} rows, expected ${usage.rows[source.table]?.total}`,
+            )
+        }
+      })
+      log(`copied the usage sources into PostgreSQL in ${seconds.pgUsageCopy!.toFixed(1)} s`)
       const finished = await finishAuditTable(client)
       seconds.pgIndexes = finished.indexSeconds
       seconds.pgVacuum = finished.vacuumSeconds
+      const usageTables = await finishUsageTables(client)
+      seconds.pgUsageIndexesAndVacuum = usageTables.seconds
       log(
-        `PostgreSQL indexes in ${finished.indexSeconds.toFixed(1)} s, VACUUM ANALYZE in ${finished.vacuumSeconds.toFixed(1)} s`,
+        `PostgreSQL indexes in ${finished.indexSeconds.toFixed(1)} s, VACUUM ANALYZE in ${finished.vacuumSeconds.toFixed(1)} s` +
+          ` (usage tables: ${usageTables.seconds.toFixed(1)} s for both)`,
       )
       return {
         rows: args.rows,
@@ -141,6 +180,10 @@ async function prepareData(args: PrepareArgs): Promise<PreparedData> {
         },
         warehouse: { activeParts, auditBytes: bytesOf('audits'), keyBytes: bytesOf('ingest_keys') },
         postgres: { tableBytes: finished.tableBytes, indexBytes: finished.indexBytes },
+        usage: {
+          ...usage,
+          postgres: { tableBytes: usageTables.tableBytes, indexBytes: usageTables.indexBytes },
+        },
         seconds,
       }
     } finally {
@@ -222,19 +265,41 @@ async function settleMerges(warehouse: Warehouse): Promise<number> {
   return Number(parts?.n)
 }
 
-/** Every audit as lines of PostgreSQL's text COPY format, read in primary-key order by keyset chunks. */
-async function* exportAudits(warehouse: Warehouse): AsyncGenerator<Buffer> {
-  type Row = { line: string; w: string; t: string; a: string }
-  const columns = EXPORT_COLUMNS.map(([, expression]) => expression).join(', ')
+/** Streams a warehouse table into its baseline table with `COPY … FROM STDIN`; resolves to the rows stored. */
+function copyTable(client: pg.Client, warehouse: Warehouse, source: TableExport): Promise<number> {
+  return copyFromStdin(client, source.copy, exportTable(warehouse, source))
+}
+
+/**
+ * A table's rows as lines of PostgreSQL's text COPY format, read in sort-key order by keyset chunks.
+ * The "after the last row" condition is spelled out as OR/AND of key comparisons, which the primary
+ * key index can use (a tuple comparison would scan).
+ */
+async function* exportTable(warehouse: Warehouse, source: TableExport): AsyncGenerator<Buffer> {
+  type Row = { line: string } & Record<string, string>
+  const value = (i: number) => {
+    const type = source.key[i]![1]
+    return type === 'DateTime64' ? `parseDateTime64BestEffort({k${i}:String}, 3, 'UTC')` : `{k${i}:${type}}`
+  }
+  const after = (i: number): string => {
+    const column = source.key[i]![0]
+    return i === source.key.length - 1
+      ? `${column} > ${value(i)}`
+      : `(${column} > ${value(i)} OR (${column} = ${value(i)} AND ${after(i + 1)}))`
+  }
+  const columns = source.key.map(([column]) => column)
   const chunks = readInChunks<Row, Row>(
     warehouse,
-    (after, limit) => ({
-      // Spelled out as OR/AND of key comparisons, which the primary key index can use.
-      query: `SELECT formatRowNoNewline('TSV', ${columns}) AS line, workspace_id AS w, timestamp AS t, audit_id AS a
-              FROM audits WHERE tenant_id = {tenant:UInt32}
-              ${after ? "AND (workspace_id > {w:Int64} OR (workspace_id = {w:Int64} AND (timestamp > parseDateTime64BestEffort({t:String}, 3, 'UTC') OR (timestamp = parseDateTime64BestEffort({t:String}, 3, 'UTC') AND audit_id > {a:UInt64}))))" : ''}
-              ORDER BY workspace_id, timestamp, audit_id LIMIT {limit:UInt32}`,
-      params: { tenant: BENCH_TENANT_ID, limit, ...(after && { w: after.w, t: after.t, a: after.a }) },
+    (last, limit) => ({
+      query: `SELECT formatRowNoNewline('TSV', ${source.expressions.join(', ')}) AS line,
+                     ${columns.map((column, i) => `${column} AS k${i}`).join(', ')}
+              FROM ${source.table} WHERE tenant_id = {tenant:UInt32} ${last ? `AND ${after(0)}` : ''}
+              ORDER BY ${columns.join(', ')} LIMIT {limit:UInt32}`,
+      params: {
+        tenant: BENCH_TENANT_ID,
+        limit,
+        ...(last && Object.fromEntries(columns.map((_, i) => [`k${i}`, last[`k${i}`]]))),
+      },
       tag: 'bench:export',
     }),
     (row) => row,

@@ -20,6 +20,8 @@ export interface ScenarioResult {
   ratio: { median: number; p95: number; meaning: string }
   /** The issue's target (stated for 100 million audits on 2 cores) and whether this run met it. */
   target: { text: string; met: boolean }
+  /** Figures the table has no column for (memory, sizes), printed under it. */
+  notes?: string[]
   details: Record<string, unknown>
 }
 
@@ -98,15 +100,22 @@ export function formatReport(report: BenchReport): string {
       .map((c, i) => (i >= 2 && i !== 4 && i !== 9 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
       .join('  ')
   const ratios = [...new Set(report.scenarios.map((s) => `${s.unit}: ${s.ratio.meaning}`))]
+  const notes = report.scenarios.flatMap((s) => (s.notes ?? []).map((note) => `${s.number}. ${note}`))
+  const usageRows = Object.entries(data.usage.rows)
+    .map(([table, n]) => `${formatNumber(n.total)} ${table}`)
+    .join(', ')
   return [
     `Tally bench: ${formatNumber(data.rows)} audits (${formatNumber(data.generatedRows)} generated, ${data.copies} copies), ` +
       `workspace ${data.workspace.id} with ${formatNumber(data.workspace.rows)}; ${report.seconds.toFixed(0)} s in all`,
+    `usage sources: ${formatNumber(data.usage.workspaces)} workspaces (${data.usage.generatedWorkspaces} generated), ${usageRows}`,
     `machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.postgres}`,
     '',
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
     '',
+    ...notes,
+    ...(notes.length > 0 ? [''] : []),
     ...ratios.map((r) => `ratio, ${r}`),
     'p95 is by nearest rank (no interpolation); for rates it is the slow end (5th percentile).',
   ].join('\n')

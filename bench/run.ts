@@ -28,8 +28,18 @@ import { type TallyServer, startServer } from './server.js'
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const DEFAULT_ROWS = 1_000_000
 const QUICK_ROWS = 200_000
-const COUNTS: RunCounts = { query: { warmups: 3, runs: 20 }, ingest: { warmups: 2, runs: 7 } }
-const QUICK_COUNTS: RunCounts = { query: { warmups: 2, runs: 10 }, ingest: { warmups: 1, runs: 5 } }
+const COUNTS: RunCounts = {
+  query: { warmups: 3, runs: 20 },
+  ingest: { warmups: 2, runs: 7 },
+  report: { warmups: 2, runs: 10 },
+  download: { warmups: 1, runs: 3 },
+}
+const QUICK_COUNTS: RunCounts = {
+  query: { warmups: 2, runs: 10 },
+  ingest: { warmups: 1, runs: 5 },
+  report: { warmups: 1, runs: 5 },
+  download: { warmups: 0, runs: 2 },
+}
 
 interface Options {
   rows?: number

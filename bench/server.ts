@@ -14,7 +14,17 @@ export interface TallyServer {
    * done), or after `timeoutMs`; at once where /proc is missing. Returns the seconds waited.
    */
   waitUntilIdle(timeoutMs?: number): Promise<number>
+  /** The process's resident memory now and its peak since start or the last reset; undefined off Linux. */
+  memory(): Memory | undefined
+  /** Starts a new peak from the current resident memory; false where the kernel does not allow it. */
+  resetPeakMemory(): boolean
   stop(): Promise<void>
+}
+
+/** From /proc/<pid>/status: VmRSS and VmHWM (the "high water mark" of VmRSS), in bytes. */
+export interface Memory {
+  rssBytes: number
+  peakBytes: number
 }
 
 export interface StartServerOptions {
@@ -53,7 +63,8 @@ export async function startServer(options: StartServerOptions): Promise<TallySer
     HOST: '127.0.0.1',
     PORT: '0',
     TALLY_DEMO: '0',
-    TALLY_WORKER: '0',
+    // The usage report scenarios run as jobs of the in-process worker, as `tally serve` runs them.
+    TALLY_WORKER: '1',
     TALLY_LOG_LEVEL: 'warn',
     TALLY_ADMIN_PASSWORD: crypto.randomBytes(16).toString('hex'),
     TALLY_BOOTSTRAP_CLIENT_ID: clientId,
@@ -76,6 +87,8 @@ export async function startServer(options: StartServerOptions): Promise<TallySer
       pid: child.pid as number,
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       waitUntilIdle: (timeoutMs = 120_000) => waitUntilIdle(child.pid as number, timeoutMs),
+      memory: () => memoryOf(child.pid as number),
+      resetPeakMemory: () => resetPeak(child.pid as number),
       async stop() {
         if (child.exitCode !== null || child.signalCode !== null) return
         // SIGTERM: a graceful stop, which also lets --cpu-prof write its profile.
@@ -118,6 +131,27 @@ function cpuSeconds(pid: number): number | undefined {
     return (Number(fields[11]) + Number(fields[12])) / 100
   } catch {
     return undefined
+  }
+}
+
+function memoryOf(pid: number): Memory | undefined {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kib = (name: string) => Number(new RegExp(`^${name}:\\s*(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN)
+    const memory = { rssBytes: kib('VmRSS') * 1024, peakBytes: kib('VmHWM') * 1024 }
+    return Number.isFinite(memory.rssBytes) && Number.isFinite(memory.peakBytes) ? memory : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Writing 5 to clear_refs resets VmHWM to the current RSS (Linux 4.0 and later, own processes). */
+function resetPeak(pid: number): boolean {
+  try {
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5')
+    return true
+  } catch {
+    return false
   }
 }
 

@@ -11,6 +11,10 @@ export interface RunCounts {
   query: { warmups: number; runs: number }
   /** An ingestion scenario's runs: one batch each. */
   ingest: { warmups: number; runs: number }
+  /** Usage report generations: one report job each. */
+  report: { warmups: number; runs: number }
+  /** Downloads of the export scenario's report, per format. */
+  download: { warmups: number; runs: number }
 }
 
 /** What every scenario gets: the running server, the baseline, the data they both hold. */
