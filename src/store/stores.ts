@@ -17,6 +17,9 @@ export interface Stores {
   files: FileStore
 }
 
+/** The PostgreSQL advisory lock key held while a node migrates the warehouse. */
+export const WAREHOUSE_MIGRATION_LOCK = 7246002
+
 /**
  * Opens the configured back ends (embedded ones under `config.dataDir` unless a URL is set) and
  * brings both schemas up to date.
@@ -33,7 +36,12 @@ export async function openStores(config: Config): Promise<Stores> {
       database: config.clickhouseDatabase,
       cluster: config.clickhouseCluster,
     })
-    await migrateWarehouse(warehouse)
+    // Nodes sharing one ClickHouse migrate it one at a time: a rollup's fill (ddl.ts) run by two
+    // at once would count its rows twice. The control plane they share holds the lock.
+    await control.transaction(async (tx) => {
+      await tx.query('SELECT pg_advisory_xact_lock($1)', [WAREHOUSE_MIGRATION_LOCK])
+      await migrateWarehouse(warehouse)
+    })
     const files = new LocalFileStore(path.join(config.dataDir, 'files'))
     return { warehouse, control, files }
   } catch (error) {

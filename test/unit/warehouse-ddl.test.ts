@@ -281,3 +281,51 @@ describe('materialized views', () => {
     ])
   })
 })
+
+describe('rollups', () => {
+  const daily: TableDef = {
+    name: 'events_daily',
+    columns: [
+      ['tenant_id', 'UInt32'],
+      ['day', 'Date'],
+      ['events', 'SimpleAggregateFunction(sum, UInt64)'],
+    ],
+    engine: { kind: 'AggregatingMergeTree' },
+    orderBy: ['tenant_id', 'day'],
+    shardingKey: 'tenant_id',
+  }
+  const rollup: SchemaStep = {
+    kind: 'createRollup',
+    table: daily,
+    views: ['events', 'archived_events'].map((from) => ({
+      name: `events_daily_from_${from}`,
+      from,
+      select: (source) =>
+        `SELECT tenant_id, toDate(timestamp) AS day, count() AS events FROM ${source} GROUP BY tenant_id, day`,
+    })),
+  }
+
+  it('creates the table and every view, then empties the table before each source fills it', () => {
+    const statements = renderStep(rollup, SINGLE)
+    expect(statements[0]).toMatch(/^CREATE TABLE IF NOT EXISTS tally\.events_daily\n/)
+    expect(statements.slice(1)).toEqual([
+      'CREATE MATERIALIZED VIEW IF NOT EXISTS tally.events_daily_from_events TO tally.events_daily\nAS SELECT tenant_id, toDate(timestamp) AS day, count() AS events FROM tally.events GROUP BY tenant_id, day',
+      'CREATE MATERIALIZED VIEW IF NOT EXISTS tally.events_daily_from_archived_events TO tally.events_daily\nAS SELECT tenant_id, toDate(timestamp) AS day, count() AS events FROM tally.archived_events GROUP BY tenant_id, day',
+      'TRUNCATE TABLE IF EXISTS tally.events_daily',
+      'INSERT INTO tally.events_daily SELECT tenant_id, toDate(timestamp) AS day, count() AS events FROM tally.events GROUP BY tenant_id, day',
+      'INSERT INTO tally.events_daily SELECT tenant_id, toDate(timestamp) AS day, count() AS events FROM tally.archived_events GROUP BY tenant_id, day',
+    ])
+  })
+
+  it('in a cluster, empties every node’s local table and fills through the Distributed tables', () => {
+    const statements = renderStep(rollup, CLUSTER)
+    expect(statements[1]).toMatch(
+      /^CREATE TABLE IF NOT EXISTS tally\.events_daily ON CLUSTER 'main' AS tally\.events_daily_local/,
+    )
+    expect(statements[2]).toContain('TO tally.events_daily_local\nAS SELECT')
+    expect(statements[2]).toContain('FROM tally.events_local GROUP BY')
+    expect(statements[4]).toBe("TRUNCATE TABLE IF EXISTS tally.events_daily_local ON CLUSTER 'main'")
+    expect(statements[5]).toContain('INSERT INTO tally.events_daily SELECT')
+    expect(statements[5]).toContain('FROM tally.events GROUP BY')
+  })
+})

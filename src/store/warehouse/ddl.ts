@@ -30,15 +30,23 @@ export type SchemaStep =
    * rows `from` already holds. `select` gets the source's physical name: in a cluster each node's
    * view reads its local table and writes its local target, so both must share a sharding key.
    * The fill may meet rows the view already took: only for targets where a row counted twice is
-   * harmless (min, max, any).
+   * harmless (min, max, any). A target that sums is a `createRollup`.
    */
-  | {
-      kind: 'createMaterializedView'
-      name: string
-      from: string
-      to: string
-      select: (source: string) => string
-    }
+  | ({ kind: 'createMaterializedView'; to: string } & RollupView)
+  /**
+   * A table whose rows add up (counts, sums), fed by materialized views, and rebuilt from its
+   * sources: the views are created, the table emptied, then filled from every source. Running it
+   * again (a crash before the migration was recorded) rebuilds the same rows instead of adding them
+   * twice. Exact when nothing inserts into the sources while it runs (docs/operations.md).
+   */
+  | { kind: 'createRollup'; table: TableDef; views: readonly RollupView[] }
+
+/** A materialized view: `select` gets the physical name of its source table `from`. */
+export interface RollupView {
+  name: string
+  from: string
+  select: (source: string) => string
+}
 
 export interface WarehouseMigration {
   version: number
@@ -72,13 +80,25 @@ export function renderStep(step: SchemaStep, target: DdlTarget): string[] {
         `ALTER TABLE ${qualified(localName(step.table, target), target)}${onCluster(target)} ADD INDEX IF NOT EXISTS ${step.index}`,
       ]
     case 'createMaterializedView':
+      return [renderView(step, step.to, target), renderFill(step, step.to, target)]
+    case 'createRollup':
       return [
-        `CREATE MATERIALIZED VIEW IF NOT EXISTS ${qualified(step.name, target)}${onCluster(target)}` +
-          ` TO ${qualified(localName(step.to, target), target)}\nAS ${step.select(qualified(localName(step.from, target), target))}`,
-        `INSERT INTO ${qualified(step.to, target)} ${step.select(qualified(step.from, target))}`,
+        ...renderCreateTable(step.table, target),
+        ...step.views.map((view) => renderView(view, step.table.name, target)),
+        `TRUNCATE TABLE IF EXISTS ${qualified(localName(step.table.name, target), target)}${onCluster(target)}`,
+        ...step.views.map((view) => renderFill(view, step.table.name, target)),
       ]
   }
 }
+
+/** In a cluster each node's view reads its local source and writes its local target. */
+const renderView = (view: RollupView, to: string, target: DdlTarget) =>
+  `CREATE MATERIALIZED VIEW IF NOT EXISTS ${qualified(view.name, target)}${onCluster(target)}` +
+  ` TO ${qualified(localName(to, target), target)}\nAS ${view.select(qualified(localName(view.from, target), target))}`
+
+/** The one-off fill reads and writes through the Distributed tables, so every shard's rows. */
+const renderFill = (view: RollupView, to: string, target: DdlTarget) =>
+  `INSERT INTO ${qualified(to, target)} ${view.select(qualified(view.from, target))}`
 
 function renderCreateTable(table: TableDef, target: DdlTarget): string[] {
   const body = [

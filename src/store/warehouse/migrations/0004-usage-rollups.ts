@@ -1,4 +1,4 @@
-import type { SchemaStep, TableDef, WarehouseMigration } from '../ddl.js'
+import type { TableDef, WarehouseMigration } from '../ddl.js'
 
 /**
  * Per-client rollups of product sessions and tracked events, kept by materialized views as rows
@@ -17,9 +17,8 @@ import type { SchemaStep, TableDef, WarehouseMigration } from '../ddl.js'
  *
  * These targets sum, so unlike the lifetimes (0003) a row counted twice would count twice. The
  * views see each stored row once: ingestion drops an event whose id is already stored before it
- * inserts anything. The one-off fill reads the rows stored before the views existed, so it is
- * exact when nothing is ingested while the migration runs, which the upgrade procedure (stop,
- * install, start; docs/operations.md) provides.
+ * inserts anything. The migration rebuilds them from the rows already stored (`createRollup`),
+ * exactly when nothing is ingested while it runs (docs/operations.md, "Upgrades and migrations").
  */
 
 const ROLLUP = { shardingKey: 'client_key' } as const
@@ -79,53 +78,58 @@ const eventTotals: TableDef = {
 
 const CLIENT_KEY = 'cityHash64(client_id) AS client_key'
 
-const view = (name: string, from: string, to: string, select: (source: string) => string): SchemaStep => ({
-  kind: 'createMaterializedView',
-  name,
-  from,
-  to,
-  select,
-})
-
 export const usageRollupTables: WarehouseMigration = {
   version: 4,
   name: 'usage-rollups',
   steps: [
-    ...[clientDays, eventDays, eventTotals].map((table): SchemaStep => ({ kind: 'createTable', table })),
-    view(
-      'usage_client_days_from_sessions',
-      'usage_sessions',
-      'usage_client_days',
-      (source) =>
-        `SELECT tenant_id, product_id, toDate(started_at) AS day, ${CLIENT_KEY},
-                count() AS sessions, sum(runtime_seconds) AS runtime_seconds
-         FROM ${source} GROUP BY tenant_id, product_id, day, client_key`,
-    ),
-    view(
-      'usage_client_days_from_events',
-      'usage_events',
-      'usage_client_days',
-      (source) =>
-        `SELECT tenant_id, product_id, toDate(timestamp) AS day, ${CLIENT_KEY},
-                toUInt64(0) AS sessions, toUInt64(0) AS runtime_seconds
-         FROM ${source} GROUP BY tenant_id, product_id, day, client_key`,
-    ),
-    view(
-      'usage_event_days_from_events',
-      'usage_events',
-      'usage_event_days',
-      (source) =>
-        `SELECT tenant_id, product_id, category, name, toDate(timestamp) AS day, ${CLIENT_KEY},
-                count() AS occurrences, sum(ifNull(value, 0)) AS value_sum, count(value) AS value_count
-         FROM ${source} GROUP BY tenant_id, product_id, category, name, day, client_key`,
-    ),
-    view(
-      'usage_event_totals_from_events',
-      'usage_events',
-      'usage_event_totals',
-      (source) =>
-        `SELECT tenant_id, product_id, category, name, ${CLIENT_KEY}, count() AS occurrences
-         FROM ${source} GROUP BY tenant_id, product_id, category, name, client_key`,
-    ),
+    {
+      kind: 'createRollup',
+      table: clientDays,
+      views: [
+        {
+          name: 'usage_client_days_from_sessions',
+          from: 'usage_sessions',
+          select: (source) =>
+            `SELECT tenant_id, product_id, toDate(started_at) AS day, ${CLIENT_KEY},
+                    count() AS sessions, sum(runtime_seconds) AS runtime_seconds
+             FROM ${source} GROUP BY tenant_id, product_id, day, client_key`,
+        },
+        {
+          name: 'usage_client_days_from_events',
+          from: 'usage_events',
+          select: (source) =>
+            `SELECT tenant_id, product_id, toDate(timestamp) AS day, ${CLIENT_KEY},
+                    toUInt64(0) AS sessions, toUInt64(0) AS runtime_seconds
+             FROM ${source} GROUP BY tenant_id, product_id, day, client_key`,
+        },
+      ],
+    },
+    {
+      kind: 'createRollup',
+      table: eventDays,
+      views: [
+        {
+          name: 'usage_event_days_from_events',
+          from: 'usage_events',
+          select: (source) =>
+            `SELECT tenant_id, product_id, category, name, toDate(timestamp) AS day, ${CLIENT_KEY},
+                    count() AS occurrences, sum(ifNull(value, 0)) AS value_sum, count(value) AS value_count
+             FROM ${source} GROUP BY tenant_id, product_id, category, name, day, client_key`,
+        },
+      ],
+    },
+    {
+      kind: 'createRollup',
+      table: eventTotals,
+      views: [
+        {
+          name: 'usage_event_totals_from_events',
+          from: 'usage_events',
+          select: (source) =>
+            `SELECT tenant_id, product_id, category, name, ${CLIENT_KEY}, count() AS occurrences
+             FROM ${source} GROUP BY tenant_id, product_id, category, name, client_key`,
+        },
+      ],
+    },
   ],
 }

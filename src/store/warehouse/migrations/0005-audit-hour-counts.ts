@@ -23,10 +23,9 @@ export const hourOf = (column: string) =>
  * the local table, which replicates like any other. Counts add across shards, so the query sums over
  * the Distributed table whatever shard a count landed on.
  *
- * The one-off fill counts the audits stored before the view existed. It is exact when nothing writes
- * audits while this migration runs, as on every start of the embedded engine (one process, migrated
- * before it serves); with several nodes on one ClickHouse, run `tally migrate` once before starting
- * them, since an insert landing between the view's creation and the fill would be counted twice.
+ * The migration rebuilds the counts from the audits already stored (a `createRollup`), exactly when
+ * nothing writes audits while it runs: one process migrates before it serves, and nodes sharing a
+ * ClickHouse migrate one at a time (docs/operations.md).
  */
 const auditHourCounts: TableDef = {
   name: 'audit_hour_counts',
@@ -48,15 +47,18 @@ export const auditHourCountTables: WarehouseMigration = {
   version: 5,
   name: 'audit-hour-counts',
   steps: [
-    { kind: 'createTable', table: auditHourCounts },
     {
-      kind: 'createMaterializedView',
-      name: 'audit_hour_counts_from_audits',
-      from: 'audits',
-      to: 'audit_hour_counts',
-      select: (source) =>
-        `SELECT tenant_id, workspace_id, ${hourOf('timestamp')} AS hour, action_id, object_type_id, count() AS audits
-         FROM ${source} GROUP BY tenant_id, workspace_id, hour, action_id, object_type_id`,
+      kind: 'createRollup',
+      table: auditHourCounts,
+      views: [
+        {
+          name: 'audit_hour_counts_from_audits',
+          from: 'audits',
+          select: (source) =>
+            `SELECT tenant_id, workspace_id, ${hourOf('timestamp')} AS hour, action_id, object_type_id, count() AS audits
+             FROM ${source} GROUP BY tenant_id, workspace_id, hour, action_id, object_type_id`,
+        },
+      ],
     },
   ],
 }
