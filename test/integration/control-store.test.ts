@@ -1,7 +1,9 @@
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ControlDb } from '../../src/store/control/driver.js'
 import { listControlMigrations, migrateControl } from '../../src/store/control/migrate.js'
-import { CONTROL_BACKENDS } from '../helpers/stores.js'
+import { openPgliteDb } from '../../src/store/control/pglite-db.js'
+import { CONTROL_BACKENDS, tempDir } from '../helpers/stores.js'
 
 describe.each(CONTROL_BACKENDS)('control store on $name', ({ open }) => {
   let db: ControlDb
@@ -37,5 +39,18 @@ describe.each(CONTROL_BACKENDS)('control store on $name', ({ open }) => {
   it('commits a transaction that succeeds', async () => {
     await db.transaction((tx) => tx.query("INSERT INTO tenants (id, name) VALUES (902, 'kept')"))
     expect(await db.query('SELECT name FROM tenants WHERE id = 902')).toEqual([{ name: 'kept' }])
+  })
+})
+
+describe('embedded control store', () => {
+  it('creates its cluster on first open and keeps its data when opened again, with small shared buffers', async () => {
+    const dir = path.join(tempDir(), 'control')
+    const first = await openPgliteDb(dir)
+    await first.exec("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')")
+    await first.close()
+    const again = await openPgliteDb(dir)
+    expect(await again.query('SELECT v FROM kept')).toEqual([{ v: 'still here' }])
+    expect(await again.query('SHOW shared_buffers')).toEqual([{ shared_buffers: '32MB' }])
+    await again.close()
   })
 })
