@@ -77,8 +77,13 @@ const workbookXml = (names: readonly string[]) => `<?xml version="1.0" encoding=
 <sheets>${names.map((name, i) => `<sheet name="${escapeXml(name)}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`).join('')}</sheets>
 </workbook>`
 
+// eslint-disable-next-line no-control-regex
+const NEEDS_ESCAPING = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff&<>"]/
+
 /** Characters XML 1.0 cannot hold at all are dropped; markup characters are escaped. */
 export function escapeXml(text: string): string {
+  // Most cells hold none of them: one scan instead of five replacements.
+  if (!NEEDS_ESCAPING.test(text)) return text
   return (
     text
       // eslint-disable-next-line no-control-regex
@@ -129,10 +134,13 @@ export function fitCellText(text: string): string {
   return text.slice(0, end) + CUT_MARK
 }
 
+/** Rows are written into chunks of this many bytes, handed to the ZIP as they fill. */
+const CHUNK_BYTES = 1 << 20
+
 async function* sheetXml(
   columns: readonly XlsxColumn[],
   rows: AsyncIterable<XlsxCell[][]>,
-): AsyncGenerator<string> {
+): AsyncGenerator<string | Buffer> {
   const letters = columns.map((_, i) => columnLetters(i))
   const styles = columns.map((c) => STYLE[c.format ?? 'plain'])
   const widths = columns.map(
@@ -148,18 +156,27 @@ async function* sheetXml(
 <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
 <sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>
 <cols>${widths.join('')}</cols><sheetData><row r="1">${header}</row>`
+  // Each row's XML goes straight into a byte chunk: joining a batch into one string, then encoding
+  // it, made most of the time garbage collection.
+  let chunk = Buffer.allocUnsafe(CHUNK_BYTES)
+  let used = 0
   let r = 1
   for await (const batch of rows) {
-    const parts: string[] = []
     for (const cells of batch) {
       r++
-      parts.push(`<row r="${r}">`)
-      for (let i = 0; i < cells.length; i++)
-        parts.push(cellXml(`${letters[i]}${r}`, cells[i] ?? null, styles[i]!))
-      parts.push('</row>')
+      let row = `<row r="${r}">`
+      for (let i = 0; i < cells.length; i++) row += cellXml(`${letters[i]}${r}`, cells[i] ?? null, styles[i]!)
+      row += '</row>'
+      // At most three bytes of UTF-8 per UTF-16 unit.
+      if (used + row.length * 3 > chunk.length) {
+        if (used > 0) yield chunk.subarray(0, used)
+        chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, row.length * 3))
+        used = 0
+      }
+      used += chunk.write(row, used)
     }
-    yield parts.join('')
   }
+  if (used > 0) yield chunk.subarray(0, used)
   yield '</sheetData></worksheet>'
 }
 

@@ -112,4 +112,32 @@ describe('the streaming XLSX writer', () => {
     expect(workbook.worksheets.map((w) => w.name)).toEqual(['Report <1>', 'Second'])
     expect(workbook.getWorksheet('Second')!.getColumn(1).values).toEqual([undefined, 'Only', 'x', 2])
   })
+
+  it('keeps every cell of a sheet larger than the chunks it is written in, multi-byte text included', async () => {
+    // ~2.5 MB of sheet XML: rows cross 1 MiB chunk boundaries, some with 3-byte characters.
+    const rowCount = 20_000
+    const rows: XlsxCell[][] = Array.from({ length: rowCount }, (_, i) => [
+      `${i % 7 === 0 ? '€ü日本' : 'plain'} row ${i}`,
+      i * 1.5,
+      i % 3 === 0 ? null : `x${'·'.repeat(i % 50)}`,
+    ])
+    const bytes = await buffer(
+      streamXlsx([
+        {
+          name: 'Big',
+          columns: ['Text', 'Number', 'More'].map((header) => ({ header, width: 12 })),
+          rows: batches(rows.slice(0, 7_000), rows.slice(7_000)),
+        },
+      ]),
+    )
+    const workbook = new ExcelJS.Workbook()
+    await workbook.xlsx.load(bytes as unknown as ArrayBuffer)
+    const sheet = workbook.getWorksheet('Big')!
+    expect(sheet.rowCount).toBe(rowCount + 1)
+    rows.forEach((cells, i) => {
+      expect(sheet.getRow(i + 2).getCell(1).value).toBe(cells[0])
+      expect(sheet.getRow(i + 2).getCell(2).value).toBe(cells[1])
+      expect(sheet.getRow(i + 2).getCell(3).value).toBe(cells[2])
+    })
+  })
 })
