@@ -4,6 +4,7 @@ import Type from 'typebox'
 import { JOB_STATUSES, cancelJob, getJob, listJobs, type Job } from '../../jobs/queue.js'
 import type { ControlDb } from '../../store/control/driver.js'
 import { requirePermission } from '../identity/caller.js'
+import { POSITIVE_ID } from '../ingest/stream.js'
 
 const JobView = Type.Object(
   {
@@ -25,7 +26,7 @@ const JobView = Type.Object(
   { $id: 'Job' },
 )
 
-const JobParams = Type.Object({ id: Type.Integer({ minimum: 1 }) })
+const JobParams = Type.Object({ id: Type.Integer(POSITIVE_ID) })
 
 function toView(job: Job): Type.Static<typeof JobView> {
   return {

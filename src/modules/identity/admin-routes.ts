@@ -5,8 +5,11 @@ import type { ControlDb } from '../../store/control/driver.js'
 import { requirePermission } from './caller.js'
 import { PERMISSIONS, PERMISSION_NAMES, SCOPE_KINDS } from './permissions.js'
 import * as principals from './principals.js'
+import { POSITIVE_ID } from '../ingest/stream.js'
 
-const Id = Type.Object({ id: Type.Integer({ minimum: 1 }) })
+/** Ids are PostgreSQL `bigserial`s, sent as JSON numbers: exact up to 2⁵³−1, and no further. */
+const RowId = () => Type.Integer(POSITIVE_ID)
+const Id = Type.Object({ id: RowId() })
 const Username = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._@-]+$' })
 const Password = Type.String({ minLength: 12, maxLength: 1024 })
 const Name = Type.String({ minLength: 1, maxLength: 200 })
@@ -132,7 +135,7 @@ export async function identityAdminRoutes(
         summary: 'List users, keyset-paged by id',
         querystring: Type.Object({
           limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-          afterId: Type.Optional(Type.Integer({ minimum: 0 })),
+          afterId: Type.Optional(Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })),
         }),
         response: { 200: Type.Object({ users: Type.Array(Type.Ref('User')) }) },
       },
@@ -268,7 +271,7 @@ export async function identityAdminRoutes(
     }),
   )
 
-  const Member = Type.Object({ id: Type.Integer({ minimum: 1 }), userId: Type.Integer({ minimum: 1 }) })
+  const Member = Type.Object({ id: RowId(), userId: RowId() })
   app.put(
     '/groups/:id/members/:userId',
     { schema: { tags, summary: 'Add a user to a group', params: Member, response: noContent } },
@@ -327,7 +330,7 @@ export async function identityAdminRoutes(
         ),
   )
 
-  const GrantId = Type.Object({ id: Type.Integer({ minimum: 1 }), grantId: Type.Integer({ minimum: 1 }) })
+  const GrantId = Type.Object({ id: RowId(), grantId: RowId() })
   app.delete(
     '/groups/:id/grants/:grantId',
     { schema: { tags, summary: 'Revoke a grant', params: GrantId, response: noContent } },
@@ -360,7 +363,7 @@ export async function identityAdminRoutes(
         body: Type.Object(
           {
             name: Name,
-            contextUserId: Type.Integer({ minimum: 1 }),
+            contextUserId: RowId(),
             tokenLifetimeMinutes: Type.Optional(Lifetime),
           },
           { additionalProperties: false },
@@ -398,7 +401,7 @@ export async function identityAdminRoutes(
             name: Type.Optional(Name),
             enabled: Type.Optional(Type.Boolean()),
             tokenLifetimeMinutes: Type.Optional(Lifetime),
-            contextUserId: Type.Optional(Type.Integer({ minimum: 1 })),
+            contextUserId: Type.Optional(RowId()),
           },
           { additionalProperties: false },
         ),
