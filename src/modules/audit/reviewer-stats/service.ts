@@ -3,19 +3,27 @@ import type { Stores } from '../../../store/stores.js'
 import type { Caller } from '../../identity/caller.js'
 import { INSTANCE_WORKSPACE_ID, requireWorkspacePermission } from '../../identity/workspace-access.js'
 import { ACTION, AUDIT_ACTIONS } from '../catalog.js'
+import { REVIEWER_SLOT_MS } from '../../../store/warehouse/migrations/0007-reviewer-rollups.js'
 import { parseReviewZone, reviewPeriod } from './period.js'
 import {
   actionCountsStatement,
   choiceStatement,
+  documentSummaryStatement,
   hourOfDayStatement,
+  latestNameStatement,
+  slotSummaryStatement,
   summaryStatement,
   textSizeStatement,
   usageStatement,
   type ActionCountRow,
   type ChoiceLookup,
   type ChoiceRow,
+  type DocumentSummaryRow,
   type HourRow,
+  type LatestNameRow,
   type ReviewScope,
+  type SlotSummaryRow,
+  type SummaryActions,
   type SummaryRow,
   type TextSizeRow,
   type UsageRow,
@@ -418,15 +426,13 @@ export async function summaryReport(
   scope: ReviewScope,
   options: UsageOptions,
 ): Promise<SummaryLine[]> {
-  const rows = await stores.warehouse.query<SummaryRow>(
-    summaryStatement(scope, {
-      ...sessionSettings(options),
-      view: ACTION.View,
-      edit: ACTION.Update,
-      massEdit: ACTION['Update - Mass Edit'],
-      propagation: ACTION['Update - Propagation'],
-    }),
-  )
+  const rows = await summaryRows(stores, scope, {
+    ...sessionSettings(options),
+    view: ACTION.View,
+    edit: ACTION.Update,
+    massEdit: ACTION['Update - Mass Edit'],
+    propagation: ACTION['Update - Propagation'],
+  })
   const byUser = new Map(rows.map((row) => [Number(row.user_id), row]))
   const users = reportedUsers(scope, byUser.keys())
   const names = await fullNames(stores, scope.tenantId, users)
@@ -472,6 +478,46 @@ export async function summaryReport(
   return lines.sort((a, b) =>
     a.FullName < b.FullName ? -1 : a.FullName > b.FullName ? 1 : a.UserId - b.UserId,
   )
+}
+
+/**
+ * The summary's figures per reviewer: from the rollups when the threshold is at least their slot
+ * (the counts and usage time from the slots, the distinct documents from the monthly documents,
+ * the name from the latest audit's instant), else from the audits in one statement.
+ */
+async function summaryRows(
+  stores: Stores,
+  scope: ReviewScope,
+  actions: SummaryActions,
+): Promise<SummaryRow[]> {
+  if (actions.thresholdMs < REVIEWER_SLOT_MS) {
+    return stores.warehouse.query<SummaryRow>(summaryStatement(scope, actions))
+  }
+  const slots = await stores.warehouse.query<SlotSummaryRow>(slotSummaryStatement(scope, actions))
+  if (slots.length === 0) return []
+  const documents = await stores.warehouse.query<DocumentSummaryRow>(documentSummaryStatement(scope, actions))
+  const names = await stores.warehouse.query<LatestNameRow>(
+    latestNameStatement(
+      scope,
+      actions,
+      slots.map((row) => Number(row.latest_ms)),
+    ),
+  )
+  const distinct = new Map(documents.map((row) => [row.user_id, row]))
+  const name = new Map(names.map((row) => [row.user_id, row.user_name]))
+  return slots.map(({ latest_ms: _, ...row }) => ({
+    ...NO_DOCUMENTS,
+    ...distinct.get(row.user_id),
+    ...row,
+    user_name: name.get(row.user_id) ?? '',
+  }))
+}
+
+const NO_DOCUMENTS = {
+  distinct_views: '0',
+  distinct_edits: '0',
+  distinct_mass_edits: '0',
+  distinct_propagations: '0',
 }
 
 /** Full names from the `users` reference data; a user Tally has no record of is named by the audits. */

@@ -1,4 +1,5 @@
 import type { SqlQuery } from '../../../store/warehouse/warehouse.js'
+import { REVIEWER_SLOT_MS, slotOf } from '../../../store/warehouse/migrations/0007-reviewer-rollups.js'
 import { OBJECT_TYPE } from '../catalog.js'
 import type { ReviewPeriod, ReviewZone } from './period.js'
 
@@ -14,24 +15,38 @@ export interface ReviewScope {
   excludeUserIds: number[]
 }
 
-/** Document audits of the scope with one of `actions`: the filter every statement starts from. */
-function scopeFilter(scope: ReviewScope, actions: readonly number[]): SqlQuery {
+/** The scope's users: the include list (empty: everyone) less the exclude list. */
+const USER_FILTER = `(empty({include:Array(Int64)}) OR has({include:Array(Int64)}, user_id))
+            AND NOT has({exclude:Array(Int64)}, user_id)`
+
+/** Rows of the scope's workspace and users with one of `actions`: audits and their rollups alike. */
+function workspaceFilter(scope: ReviewScope, actions: readonly number[]): SqlQuery {
   return {
     query: `tenant_id = {tenant:UInt32} AND workspace_id = {workspace:Int64}
-            AND timestamp >= fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC')
-            AND timestamp < fromUnixTimestamp64Milli({toMs:Int64}, 'UTC')
-            AND object_type_id = {document:UInt32} AND action_id IN {actions:Array(UInt16)}
-            AND (empty({include:Array(Int64)}) OR has({include:Array(Int64)}, user_id))
-            AND NOT has({exclude:Array(Int64)}, user_id)`,
+            AND action_id IN {actions:Array(UInt16)} AND ${USER_FILTER}`,
     params: {
       tenant: scope.tenantId,
       workspace: scope.workspaceId,
-      fromMs: scope.period.fromMs,
-      toMs: scope.period.toMs,
-      document: OBJECT_TYPE.Document,
       actions,
       include: scope.includeUserIds,
       exclude: scope.excludeUserIds,
+    },
+  }
+}
+
+/** Document audits of the scope with one of `actions`: the filter every statement starts from. */
+function scopeFilter(scope: ReviewScope, actions: readonly number[]): SqlQuery {
+  const workspace = workspaceFilter(scope, actions)
+  return {
+    query: `${workspace.query}
+            AND timestamp >= fromUnixTimestamp64Milli({fromMs:Int64}, 'UTC')
+            AND timestamp < fromUnixTimestamp64Milli({toMs:Int64}, 'UTC')
+            AND object_type_id = {document:UInt32}`,
+    params: {
+      ...workspace.params,
+      fromMs: scope.period.fromMs,
+      toMs: scope.period.toMs,
+      document: OBJECT_TYPE.Document,
     },
   }
 }
@@ -102,9 +117,19 @@ export interface SummaryActions extends UsageSettings {
   propagation: number
 }
 
+const countedActions = (actions: SummaryActions) => [
+  actions.view,
+  actions.edit,
+  actions.massEdit,
+  actions.propagation,
+]
+/** The audits a summary reads: the counted actions and the session actions. */
+const summaryScopeActions = (actions: SummaryActions) => [
+  ...new Set([...countedActions(actions), ...actions.sessionActions]),
+]
+
 export function summaryStatement(scope: ReviewScope, actions: SummaryActions): SqlQuery {
-  const counted = [actions.view, actions.edit, actions.massEdit, actions.propagation]
-  const filter = scopeFilter(scope, [...new Set([...counted, ...actions.sessionActions])])
+  const filter = scopeFilter(scope, summaryScopeActions(actions))
   const count = (name: string, param: string) =>
     `countIf(action_id = {${param}:UInt16}) AS ${name}, uniqExactIf(artifact_id, action_id = {${param}:UInt16}) AS distinct_${name}`
   return {
@@ -114,6 +139,215 @@ export function summaryStatement(scope: ReviewScope, actions: SummaryActions): S
             FROM audits WHERE ${filter.query} GROUP BY user_id`,
     params: { ...filter.params, ...actions },
     tag: 'reviewer-stats:summary',
+  }
+}
+
+/*
+ * The summary from the rollups (warehouse migration 0007), for a downtime threshold of at least a
+ * slot: the same figures as `summaryStatement`, read from a few rows per reviewer, action and
+ * 15-minute slot (`reviewer_slots`) and per reviewer, action, document and month
+ * (`reviewer_documents`). The whole slots and months of the period come from those; the parts of
+ * the period that cut one (its first and last slot and month, when it does not start or end on
+ * their boundary) are read from `audits`, as the exact statement would.
+ */
+
+/** Instants in [fromMs, toMs). */
+export interface HalfOpenRange {
+  fromMs: number
+  toMs: number
+}
+
+/** A period in whole units of a rollup (their keys, `to` excluded) and the cut parts around them. */
+export interface PeriodSplit {
+  whole?: { from: number; to: number }
+  cut: HalfOpenRange[]
+}
+
+/** A calendar of rollup units: the start of the unit holding an instant, the next unit, its key. */
+interface RollupUnit {
+  startOf(ms: number): number
+  next(startMs: number): number
+  key(startMs: number): number
+}
+
+const SLOTS: RollupUnit = {
+  startOf: (ms) => Math.floor(ms / REVIEWER_SLOT_MS) * REVIEWER_SLOT_MS,
+  next: (startMs) => startMs + REVIEWER_SLOT_MS,
+  key: (startMs) => startMs / REVIEWER_SLOT_MS,
+}
+
+/** UTC months, keyed as `toYYYYMM` keys them. */
+const MONTHS: RollupUnit = {
+  startOf(ms) {
+    const date = new Date(ms)
+    return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1)
+  },
+  next(startMs) {
+    const date = new Date(startMs)
+    return Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1)
+  },
+  key(startMs) {
+    const date = new Date(startMs)
+    return date.getUTCFullYear() * 100 + date.getUTCMonth() + 1
+  },
+}
+
+/** The whole units inside the period, and the parts before and after them (empty ones left out). */
+function splitPeriod(period: HalfOpenRange, unit: RollupUnit): PeriodSplit {
+  const start = unit.startOf(period.fromMs)
+  const firstWhole = start === period.fromMs ? start : unit.next(start)
+  const endWhole = unit.startOf(period.toMs)
+  if (firstWhole >= endWhole) return { cut: [period] }
+  return {
+    whole: { from: unit.key(firstWhole), to: unit.key(endWhole) },
+    cut: [
+      { fromMs: period.fromMs, toMs: firstWhole },
+      { fromMs: endWhole, toMs: period.toMs },
+    ].filter((range) => range.fromMs < range.toMs),
+  }
+}
+
+export const splitBySlots = (period: HalfOpenRange) => splitPeriod(period, SLOTS)
+export const splitByMonths = (period: HalfOpenRange) => splitPeriod(period, MONTHS)
+
+/**
+ * Rows of a rollup for the whole units of the split, UNION ALL the same columns computed from the
+ * scope's audits in its cut parts (`audits` gives them per audit).
+ */
+function rollupAndCut(
+  scope: ReviewScope,
+  actions: readonly number[],
+  split: PeriodSplit,
+  rollup: { table: string; unitColumn: string; columns: string },
+  fromAudits: string,
+): SqlQuery {
+  const filter = scopeFilter(scope, actions)
+  const params: Record<string, unknown> = { ...filter.params }
+  const parts: string[] = []
+  if (split.whole) {
+    params.wholeFrom = split.whole.from
+    params.wholeTo = split.whole.to
+    parts.push(
+      `SELECT ${rollup.columns} FROM ${rollup.table} WHERE ${workspaceFilter(scope, actions).query}
+         AND ${rollup.unitColumn} >= {wholeFrom:Int64} AND ${rollup.unitColumn} < {wholeTo:Int64}`,
+    )
+  }
+  if (split.cut.length > 0) {
+    const ranges = split.cut.map((range, i) => {
+      params[`cutFrom${i}`] = range.fromMs
+      params[`cutTo${i}`] = range.toMs
+      return `(timestamp >= fromUnixTimestamp64Milli({cutFrom${i}:Int64}, 'UTC') AND timestamp < fromUnixTimestamp64Milli({cutTo${i}:Int64}, 'UTC'))`
+    })
+    parts.push(`SELECT ${fromAudits} FROM audits WHERE ${filter.query} AND (${ranges.join(' OR ')})`)
+  }
+  return { query: parts.join('\nUNION ALL\n'), params }
+}
+
+/** Per reviewer: the counts, the usage time, and the instant of the latest audit (for the name). */
+export interface SlotSummaryRow {
+  user_id: string
+  views: string
+  edits: string
+  mass_edits: string
+  propagations: string
+  usage_ms: string
+  latest_ms: string
+}
+
+/**
+ * Usage from slots: within a slot every gap is shorter than the threshold, so a slot adds its last
+ * minus first session action, and two consecutive slots with session actions add the gap between
+ * them when it is no longer than the threshold (SEMANTICS.md; migration 0007). Slots do not
+ * overlap, so their firsts and their lasts sorted apart pair up slot by slot.
+ */
+export function slotSummaryStatement(scope: ReviewScope, actions: SummaryActions): SqlQuery {
+  const rows = rollupAndCut(
+    scope,
+    summaryScopeActions(actions),
+    splitBySlots(scope.period),
+    {
+      table: 'reviewer_slots',
+      unitColumn: 'slot',
+      columns: 'user_id, slot, action_id, audits, first_at, last_at',
+    },
+    `user_id, ${slotOf('timestamp')} AS slot, action_id, toUInt64(1) AS audits, timestamp AS first_at, timestamp AS last_at`,
+  )
+  const session = 'action_id IN {sessionActions:Array(UInt16)}'
+  const count = (name: string, param: string) => `sumIf(audits, action_id = {${param}:UInt16}) AS ${name}`
+  return {
+    query: `SELECT user_id, sum(views) AS views, sum(edits) AS edits, sum(mass_edits) AS mass_edits,
+                   sum(propagations) AS propagations, toUnixTimestamp64Milli(max(latest)) AS latest_ms,
+                   sum(span) + arraySum(arrayFilter(gap -> gap <= {thresholdMs:Int64}, arrayMap(
+                     (next_first, last) -> next_first - last,
+                     arrayPopFront(arraySort(groupArrayIf(first, in_session))),
+                     arrayPopBack(arraySort(groupArrayIf(last, in_session)))))) AS usage_ms
+            FROM (
+              SELECT user_id, slot, ${count('views', 'view')}, ${count('edits', 'edit')},
+                     ${count('mass_edits', 'massEdit')}, ${count('propagations', 'propagation')},
+                     max(last_at) AS latest, sumIf(audits, ${session}) > 0 AS in_session,
+                     toUnixTimestamp64Milli(minIf(first_at, ${session})) AS first,
+                     toUnixTimestamp64Milli(maxIf(last_at, ${session})) AS last,
+                     if(in_session, last - first, 0) AS span
+              FROM (${rows.query})
+              GROUP BY user_id, slot)
+            GROUP BY user_id`,
+    params: { ...rows.params, ...actions },
+    tag: 'reviewer-stats:summary-slots',
+  }
+}
+
+export interface DocumentSummaryRow {
+  user_id: string
+  distinct_views: string
+  distinct_edits: string
+  distinct_mass_edits: string
+  distinct_propagations: string
+}
+
+/** The distinct documents of each counted action, per reviewer: whole months from the rollup. */
+export function documentSummaryStatement(scope: ReviewScope, actions: SummaryActions): SqlQuery {
+  const columns = 'user_id, action_id, artifact_id'
+  const rows = rollupAndCut(
+    scope,
+    countedActions(actions),
+    splitByMonths(scope.period),
+    { table: 'reviewer_documents', unitColumn: 'month', columns },
+    columns,
+  )
+  const distinct = (name: string, param: string) =>
+    `uniqExactIf(artifact_id, action_id = {${param}:UInt16}) AS distinct_${name}`
+  return {
+    query: `SELECT user_id, ${distinct('views', 'view')}, ${distinct('edits', 'edit')},
+                   ${distinct('mass_edits', 'massEdit')}, ${distinct('propagations', 'propagation')}
+            FROM (${rows.query}) GROUP BY user_id`,
+    params: { ...rows.params, ...actions },
+    tag: 'reviewer-stats:summary-documents',
+  }
+}
+
+export interface LatestNameRow {
+  user_id: string
+  user_name: string
+}
+
+/**
+ * The user name of each reviewer's latest audit in the scope, found by the instants of those audits
+ * (the primary key reads the few granules holding them): any of the listed instants of a reviewer's
+ * own audits is at most that reviewer's latest.
+ */
+export function latestNameStatement(
+  scope: ReviewScope,
+  actions: SummaryActions,
+  latestMs: readonly number[],
+): SqlQuery {
+  const filter = scopeFilter(scope, summaryScopeActions(actions))
+  return {
+    query: `SELECT user_id, argMax(user_name, timestamp) AS user_name FROM audits
+            WHERE ${filter.query} AND timestamp IN (
+              SELECT arrayJoin(arrayMap(ms -> fromUnixTimestamp64Milli(ms, 'UTC'), {latest:Array(Int64)})))
+            GROUP BY user_id`,
+    params: { ...filter.params, latest: latestMs },
+    tag: 'reviewer-stats:summary-names',
   }
 }
 
