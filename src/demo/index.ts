@@ -20,6 +20,8 @@ import {
 import {
   processingJobs,
   processingJobsEstimate,
+  userLicenses,
+  userLicensesEstimate,
   workspaceUsage,
   workspaceUsageEstimate,
 } from './platform-usage.js'
@@ -103,6 +105,7 @@ export function generateDemo(options: GenerateDemoOptions = {}): DemoPlan {
       events('audits', auditEstimate(ctx), () => auditEvents(ctx, platform)),
       events('workspace-usage', workspaceUsageEstimate(ctx, platform), () => workspaceUsage(ctx, platform)),
       events('processing-jobs', processingJobsEstimate(platform), () => processingJobs(ctx, platform)),
+      events('user-licenses', userLicensesEstimate(platform), () => userLicenses(ctx, platform)),
       events('usage-sessions', clients * 20, () => sessionEvents(ctx)),
       events('usage-events', clients * 20 * 2.4, () => trackedEvents(ctx)),
       events('usage-custom-events', clients * 20 * 0.25, () => customEvents(ctx)),

@@ -1,13 +1,15 @@
 import type { processingJobsStream, workspaceUsageStream } from '../modules/ingest/streams/platform-usage.js'
-import { DAY, HOUR, type DemoContext, iso } from './context.js'
-import type { DemoWorkspace, Platform } from './platform.js'
+import type { userLicensesStream } from '../modules/ingest/streams/user-licenses.js'
+import { DAY, HOUR, MINUTE, type DemoContext, iso } from './context.js'
+import type { DemoUser, DemoWorkspace, Platform } from './platform.js'
 import type { EventOf } from './shapes.js'
 
 /**
  * The usage reports' sources: a snapshot of every workspace each day of the last year, and the
  * processing, imaging, OCR, production, translation, analytics and contracts jobs of its life.
  * A workspace's documents arrive in its first weeks; while review runs its data is in review, then
- * it moves to repository and, for workspaces closed long enough, to cold storage.
+ * it moves to repository and, for workspaces closed long enough, to cold storage. Users hold
+ * licenses: staff a full one all year, reviewers a review one for the review phases they work in.
  */
 
 /** Bytes a document takes in review: natives, images and extracted text together. */
@@ -118,3 +120,52 @@ export function* processingJobs(ctx: DemoContext, platform: Platform): Generator
 }
 
 export const processingJobsEstimate = (platform: Platform): number => platform.workspaces.length * 40
+
+type LicenseChange = EventOf<typeof userLicensesStream>
+
+/**
+ * License changes: administrators, managers and the system administrator hold a Full license from
+ * the start of the year (the service account none); a reviewer gets a Review license a few days
+ * before the first review phase of their workspaces begins, one in four is upgraded to Full a month
+ * later, and the license is removed two weeks after the last phase ended, if that is before today.
+ */
+export function* userLicenses(ctx: DemoContext, platform: Platform): Generator<LicenseChange> {
+  const firstDay = ctx.today - 364
+  for (const user of platform.users) {
+    const rng = ctx.rng('user-licenses', user.artifactId)
+    let seq = 0
+    const change = (day: number, licenseType?: string): LicenseChange | undefined => {
+      if (day >= ctx.today) return undefined
+      const at = iso(day * DAY + rng.int(8, 17) * HOUR + rng.int(0, 59) * MINUTE)
+      const id = `license-${user.artifactId}-${++seq}`
+      return licenseType
+        ? { id, userId: user.artifactId, effectiveAt: at, change: 'Assigned', licenseType }
+        : { id, userId: user.artifactId, effectiveAt: at, change: 'Removed' }
+    }
+    const changes: (LicenseChange | undefined)[] = []
+    if (user.role === 'reviewer') {
+      const phases = reviewPhases(user, platform)
+      const assigned = Math.max(firstDay, phases.first - rng.int(2, 6))
+      changes.push(change(assigned, 'Review'))
+      if (rng.chance(0.25)) changes.push(change(assigned + 30, 'Full'))
+      changes.push(change(phases.last + 14))
+    } else if (user.artifactId !== SERVICE_ACCOUNT_ID) {
+      changes.push(change(firstDay, 'Full'))
+    }
+    for (const item of changes) if (item) yield item
+  }
+}
+
+/** The service account runs integrations; it holds no license. */
+const SERVICE_ACCOUNT_ID = 777
+
+/** The first and last day of the review phases of a user's workspaces. */
+function reviewPhases(user: DemoUser, platform: Platform): { first: number; last: number } {
+  const workspaces = user.workspaceIndexes.map((i) => platform.workspaces[i] as DemoWorkspace)
+  return {
+    first: Math.min(...workspaces.map((ws) => ws.reviewFirstDay)),
+    last: Math.max(...workspaces.map((ws) => ws.reviewLastDay)),
+  }
+}
+
+export const userLicensesEstimate = (platform: Platform): number => platform.users.length * 2

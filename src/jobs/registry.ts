@@ -37,11 +37,26 @@ export interface JobContext {
 /** Runs one job. A JSON-serializable resolved value becomes the job's `result`. */
 export type JobHandler<P = unknown> = (payload: P, ctx: JobContext) => Promise<unknown>
 
-export interface JobKindOptions {
+/** What a failure hook is told: the job, and the error its row keeps as `last_error`. */
+export interface JobFailure {
+  job: JobContext['job']
+  error: string
+  logger: Logger
+}
+
+/**
+ * Settles what a job was for once it has failed for good (a report marked Failed, say): after its
+ * last attempt threw or timed out, and when its attempts ran out with a worker that died. It runs
+ * before the job is recorded failed, at least once: it must be idempotent.
+ */
+export type JobFailureHook<P = unknown> = (payload: P, failure: JobFailure) => Promise<void>
+
+export interface JobKindOptions<P = unknown> {
   /** Attempts before the job fails for good; a job's own max_attempts overrides it. */
   maxAttempts?: number
   /** Aborts the attempt (and counts it as failed) after this long. */
   timeoutMs?: number
+  onFailed?: JobFailureHook<P>
 }
 
 export interface RegisteredJobKind {
@@ -49,13 +64,14 @@ export interface RegisteredJobKind {
   handler: JobHandler<unknown>
   maxAttempts: number
   timeoutMs: number | undefined
+  onFailed: JobFailureHook<unknown> | undefined
 }
 
 /** The job kinds this process can run, each with its handler. */
 export class JobRegistry {
   private readonly kinds = new Map<string, RegisteredJobKind>()
 
-  register<P>(kind: string, handler: JobHandler<P>, options: JobKindOptions = {}): this {
+  register<P>(kind: string, handler: JobHandler<P>, options: JobKindOptions<P> = {}): this {
     if (!kind) throw new Error('A job kind needs a name')
     if (this.kinds.has(kind)) throw new Error(`Job kind "${kind}" is already registered`)
     const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS
@@ -71,6 +87,7 @@ export class JobRegistry {
       handler: handler as JobHandler<unknown>,
       maxAttempts,
       timeoutMs: options.timeoutMs,
+      onFailed: options.onFailed as JobFailureHook<unknown> | undefined,
     })
     return this
   }

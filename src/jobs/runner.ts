@@ -9,7 +9,7 @@ import {
   releaseJob,
   renewJobLease,
 } from './queue.js'
-import { JobAbortedError, type JobContext, type JobRegistry } from './registry.js'
+import { JobAbortedError, type JobContext, type JobRegistry, type RegisteredJobKind } from './registry.js'
 
 export interface JobRunnerOptions {
   db: ControlDb
@@ -171,7 +171,7 @@ export class JobRunner {
     if (job.attempts > maxAttempts) {
       // Only a re-claim after lease expiry gets here: the last attempt's worker died or hung.
       const message = `No attempts left (${maxAttempts} allowed); the worker running the last one stopped renewing its lease`
-      await this.recordFailure(job, log, message, false, 0)
+      await this.recordFailure(job, log, message, false, 0, message, registered)
       return
     }
 
@@ -254,10 +254,12 @@ export class JobRunner {
       log.info({ durationMs }, 'job interrupted by shutdown and handed back to the queue')
     } else {
       const message = abort instanceof JobAbortedError ? abort.message : errorMessage(outcome.error)
-      await this.recordFailure(job, log, message, job.attempts < maxAttempts, durationMs, outcome.error)
+      const retry = job.attempts < maxAttempts
+      await this.recordFailure(job, log, message, retry, durationMs, outcome.error, registered)
     }
   }
 
+  /** Records a failed attempt; before the last one's, the kind's failure hook settles the job's work. */
   private async recordFailure(
     job: Job,
     log: Logger,
@@ -265,15 +267,24 @@ export class JobRunner {
     retry: boolean,
     durationMs: number,
     error: unknown = message,
+    registered?: RegisteredJobKind,
   ) {
+    const lastError = message.slice(0, MAX_ERROR_LENGTH)
+    if (!retry && registered?.onFailed) {
+      // Before the failed status, while the job is still this worker's: a worker that dies in
+      // between leaves it running, and the next claim, finding no attempts left, runs the hook again.
+      try {
+        await registered.onFailed(job.payload, {
+          job: { id: job.id, tenantId: job.tenantId, kind: job.kind, attempt: job.attempts },
+          error: lastError,
+          logger: log,
+        })
+      } catch (hookError) {
+        log.error({ err: hookError }, 'the job kind’s failure hook failed')
+      }
+    }
     const retryInMs = retry ? this.backoffMs(job.attempts) : null
-    const status = await failJobAttempt(
-      this.db,
-      job.id,
-      this.workerId,
-      message.slice(0, MAX_ERROR_LENGTH),
-      retryInMs,
-    )
+    const status = await failJobAttempt(this.db, job.id, this.workerId, lastError, retryInMs)
     // The error, never the payload: payloads are ids, but nothing guarantees a handler kept to that.
     if (status === 'queued') log.warn({ durationMs, retryInMs, err: error }, 'job attempt failed; will retry')
     else if (status === 'failed') log.error({ durationMs, err: error }, 'job failed')

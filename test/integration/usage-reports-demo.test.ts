@@ -19,7 +19,7 @@ import { buildTestApp } from '../helpers/app.js'
 const NOW = new Date('2025-06-30T12:00:00Z')
 const BASE = '/api/usage-reports/v1'
 /** The entities and streams docs/usage-metrics.md names as the metrics' sources. */
-const SOURCES = ['workspaces', 'users', 'audits', 'workspace-usage', 'processing-jobs']
+const SOURCES = ['workspaces', 'users', 'audits', 'workspace-usage', 'processing-jobs', 'user-licenses']
 
 let app: FastifyInstance
 let stores: Stores

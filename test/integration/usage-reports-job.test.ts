@@ -10,8 +10,9 @@ import { buildTestApp, ingestThroughApi } from '../helpers/app.js'
 
 /**
  * The usage report job when runs are interrupted: a worker that dies (its lease runs out and the
- * job is claimed again), a shutdown, a cancelled job, and two runs of one report at once (a worker
- * that stalled past its lease while another took the job over).
+ * job is claimed again, or fails when that was its last attempt), a shutdown, a cancelled job, and
+ * two runs of one report at once (a worker that stalled past its lease while another took the job
+ * over).
  */
 const W = 3_001_000
 const BASE = '/api/usage-reports/v1'
@@ -88,32 +89,65 @@ function context(
   } satisfies JobContext
 }
 
+/**
+ * What a worker that dies mid-run leaves: it claims the next job with a 1 ms lease, takes the report
+ * under its run id, writes part of the rows, and stops (the lease runs out unrenewed).
+ */
+async function dieMidRun(id: string, workerId: string, runId: string) {
+  const [claimed] = await claimJobs(stores.control, workerId, 1, 1)
+  await stores.control.query(
+    "UPDATE usage_reports SET status = 'InProgress', run_id = $2 WHERE id = $1::uuid",
+    [id, runId],
+  )
+  await stores.warehouse.insert('report_rows', [
+    { tenant_id: 1, report_id: id, run_id: runId, row_number: 1, values: '["partial"]' },
+  ])
+  await new Promise((resolve) => setTimeout(resolve, 5))
+  return claimed!
+}
+
+const nextWorker = () =>
+  new JobRunner({
+    db: stores.control,
+    registry,
+    workerId: 'next-worker',
+    concurrency: 1,
+    logger: pino({ level: 'silent' }),
+  })
+
 describe('Usage reports: interrupted report jobs', () => {
   it('runs a job again once the lease of the worker that died running it runs out', async () => {
     const id = await createReport()
     // A worker claims the job with a 1 ms lease, writes part of the report and dies.
-    const [claimed] = await claimJobs(stores.control, 'dead-worker', 10, 1)
+    const claimed = await dieMidRun(id, 'dead-worker', 'dead-run')
     expect(claimed).toMatchObject({ kind: USAGE_REPORT_JOB, attempts: 1 })
-    await stores.control.query(
-      "UPDATE usage_reports SET status = 'InProgress', run_id = 'dead-run' WHERE id = $1::uuid",
-      [id],
-    )
-    await stores.warehouse.insert('report_rows', [
-      { tenant_id: 1, report_id: id, run_id: 'dead-run', row_number: 1, values: '["partial"]' },
-    ])
-    await new Promise((resolve) => setTimeout(resolve, 5))
-    const runner = new JobRunner({
-      db: stores.control,
-      registry,
-      workerId: 'next-worker',
-      concurrency: 1,
-      logger: pino({ level: 'silent' }),
-    })
-    await runner.runOnce()
-    expect(await getJob(stores.control, 1, claimed!.id)).toMatchObject({ status: 'succeeded', attempts: 2 })
+    await nextWorker().runOnce()
+    expect(await getJob(stores.control, 1, claimed.id)).toMatchObject({ status: 'succeeded', attempts: 2 })
     expect((await reportOf(id)).status).toBe('Finished')
     expect(await itemsOf(id)).toEqual(ROWS)
     expect(await runsOf(id)).toEqual([2])
+  })
+
+  it('marks a report Failed when the worker of its last attempt dies mid-run', async () => {
+    const id = await createReport()
+    // Three workers in turn claim the job (with a 1 ms lease), start the report and die.
+    let jobId = 0
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const claimed = await dieMidRun(id, `dead-worker-${attempt}`, `dead-run-${attempt}`)
+      expect(claimed).toMatchObject({ payload: { reportId: id }, attempts: attempt })
+      jobId = claimed.id
+    }
+    await nextWorker().runOnce()
+    const reason = 'No attempts left (3 allowed); the worker running the last one stopped renewing its lease'
+    expect(await getJob(stores.control, 1, jobId)).toMatchObject({ status: 'failed', lastError: reason })
+    expect(await reportOf(id)).toMatchObject({ status: 'Failed', failureReason: reason })
+    expect(await runsOf(id)).toEqual([])
+    // The report points at no run: the last one, had its worker only stalled, cannot finish it.
+    const [row] = await stores.control.query<{ run_id: string | null }>(
+      'SELECT run_id FROM usage_reports WHERE id = $1::uuid',
+      [id],
+    )
+    expect(row).toEqual({ run_id: null })
   })
 
   it('leaves a report Scheduled when a shutdown stops its last attempt, then finishes it', async () => {

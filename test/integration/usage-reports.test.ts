@@ -49,6 +49,14 @@ const job = (
   completedAt: `${day}T12:00:00Z`,
   ...values,
 })
+let licenseSeq = 0
+/** A license assigned to the user from `at` on, or (no type) the user's license removed. */
+const license = (userId: number, at: string, licenseType?: string) => ({
+  id: `license-${++licenseSeq}`,
+  userId,
+  effectiveAt: at,
+  ...(licenseType ? { change: 'Assigned', licenseType } : { change: 'Removed' }),
+})
 let auditSeq = 0
 const audit = (workspaceId: number, at: string, action: string, userId: number, artifactId = 1) => ({
   id: `usage-audit-${++auditSeq}`,
@@ -137,6 +145,21 @@ beforeAll(async () => {
       // After the range: in no report.
       audit(-1, '2024-10-02T08:00:00Z', 'Login', 10, 10),
     ]),
+    await send('user-licenses', [
+      // User 9: licensed since before the range, the license changed, then removed on 10 September.
+      license(9, '2024-07-15T10:00:00Z', 'Full'),
+      license(9, '2024-08-20T09:00:00Z', 'Review'),
+      license(9, '2024-09-10T12:00:00Z'),
+      // User 10: from 10 September, with a gap that day; at one instant an assignment wins.
+      license(10, '2024-09-10T12:00:00Z', 'Review'),
+      license(10, '2024-09-10T15:00:00Z'),
+      license(10, '2024-09-10T18:00:00Z', 'Full'),
+      license(10, '2024-09-20T00:00:00Z'),
+      license(10, '2024-09-20T00:00:00Z', 'Full'),
+      license(10, '2024-10-05T00:00:00Z'),
+      // User 11: from the instant after the range.
+      license(11, '2024-10-01T00:00:00Z', 'Full'),
+    ]),
   ]) {
     expect(response.statusCode, response.body).toBe(200)
     expect(response.json().rejectedCount ?? 0, response.body).toBe(0)
@@ -223,6 +246,7 @@ const WORKSPACE_FIELDS = [
   '102c4048-5ef7-45ba-97a4-4872f8c0a84f', // OCR Pages
   '3ee3d8f3-18df-4a4e-b342-bdf344d8d352', // Analytics Indexed Documents
   '6f9619ff-8b86-d011-b42d-00c04fc964ff', // Workspace Artifact ID (Processing Statistics)
+  'b1c6dc54-db48-495c-9b76-15570a4d9f2c', // Licensed Active Users
 ]
 const W1_DETAILS = [
   'R1 - Report - 1',
@@ -254,6 +278,8 @@ const WORKSPACE_ROWS = [
     0,
     120,
     W1,
+    // Users 9 and 10 worked in W1 in August; only 9 held a license then.
+    1,
   ],
   // No snapshot in September: the snapshot metrics are missing, the counts zero.
   [
@@ -278,11 +304,12 @@ const WORKSPACE_ROWS = [
     0,
     0,
     W1,
+    0,
   ],
   // W2 was created on September 15: no August row.
   [
     ...['Acme v. Widget', 'Relativity Template', 'Acme Legal', 'Acme Matter', '2024-09-15T10:00:00'],
-    ...[0, 5, 2.5, '2024-09-01T00:00:00', W2, 5100, 1, 0, 1.5, 0, 0, 40, 25, 0, 'Active', 1, 0, 77, 0, W2],
+    ...[0, 5, 2.5, '2024-09-01T00:00:00', W2, 5100, 1, 0, 1.5, 0, 0, 40, 25, 0, 'Active', 1, 0, 77, 0, W2, 1],
   ],
 ]
 
@@ -369,6 +396,9 @@ const USER_FIELDS = [
   '965e287d-cc4a-4501-b43a-b7fb3f1cfd0a', // Login Count
   'c2711afd-d26c-4978-8991-77a7d0bb486a', // Audited Actions
   '809902ee-44ff-4c08-934f-3bd39dd82a36', // Documents Reviewed
+  'd9e2f51f-e2c4-4390-9894-b4de1fc90753', // License Type
+  '90112de5-4fd1-46c6-88eb-4dd166db2791', // Licensed User
+  'a7646fad-9a72-4b07-9103-5957d7337504', // Days Licensed
 ]
 
 describe('Usage reports: User reports', () => {
@@ -383,9 +413,37 @@ describe('Usage reports: User reports', () => {
     const captured = page.items[0]![1] as string
     expect(captured >= before && captured <= new Date().toISOString().slice(0, 19)).toBe(true)
     expect(page.items).toEqual([
-      ['admin@example.com', captured, 9, 'Admin, Relativity', 'Yes', '2024-09-02T08:00:00', 2, 4, 2],
-      ['jane@example.com', captured, 10, 'Doe, Jane', 'No', '2024-08-15T12:00:00', 1, 3, 2],
-      [null, captured, 11, 'Idle, Ivan', 'No', null, 0, 0, 0],
+      // Licensed 1 August to 10 September: 41 days, the last license Review.
+      [
+        'admin@example.com',
+        captured,
+        9,
+        'Admin, Relativity',
+        'Yes',
+        '2024-09-02T08:00:00',
+        2,
+        4,
+        2,
+        'Review',
+        'Yes',
+        41,
+      ],
+      // 10 to 30 September (10 September counted once, the gap that day not a day less): 21 days.
+      [
+        'jane@example.com',
+        captured,
+        10,
+        'Doe, Jane',
+        'No',
+        '2024-08-15T12:00:00',
+        1,
+        3,
+        2,
+        'Full',
+        'Yes',
+        21,
+      ],
+      [null, captured, 11, 'Idle, Ivan', 'No', null, 0, 0, 0, null, 'No', 0],
     ])
     const { csv, xlsx } = await downloads(id)
     expect(csv.slice(1)).toEqual(asCsv(page.items))
@@ -416,6 +474,40 @@ describe('Usage reports: User reports', () => {
       ...asCsv(rows),
     ])
     expect(xlsx).toEqual([csv[0], ...rows])
+  })
+})
+
+describe('Usage reports: the user-licenses stream', () => {
+  it('refuses an assignment without a license type and a removal naming one, and stores a resent change once', async () => {
+    // User 99 is in no users entity: these changes are in no report.
+    const assigned = {
+      id: 'license-99-1',
+      userId: 99,
+      effectiveAt: '2024-08-01T00:00:00Z',
+      change: 'Assigned',
+    }
+    const response = await send('user-licenses', [
+      { ...assigned, licenseType: 'Full' },
+      assigned,
+      { userId: 99, effectiveAt: '2024-08-02T00:00:00Z', change: 'Removed', licenseType: 'Full' },
+      { userId: 99, effectiveAt: '2024-08-03T00:00:00Z', change: 'Revoked' },
+    ])
+    expect(response.statusCode, response.body).toBe(200)
+    expect(response.json()).toMatchObject({
+      accepted: 1,
+      duplicates: 0,
+      rejected: [
+        { line: 2, error: 'licenseType: required when change is Assigned' },
+        { line: 3, error: 'licenseType: a Removed change names no license type' },
+        { line: 4, error: expect.stringContaining('change') },
+      ],
+    })
+    const again = await send('user-licenses', [{ ...assigned, licenseType: 'Full' }])
+    expect(again.json()).toMatchObject({ accepted: 1, duplicates: 1, rejectedCount: 0 })
+    const stored = await stores.warehouse.query<{ n: string }>({
+      query: 'SELECT count() AS n FROM user_licenses WHERE user_id = 99',
+    })
+    expect(Number(stored[0]!.n)).toBe(1)
   })
 })
 

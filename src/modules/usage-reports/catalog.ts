@@ -1,3 +1,5 @@
+import type { SourceName } from './sources.js'
+
 /**
  * The usage reports' metrics catalog, declared as data. Ids never change: the metrics the usage
  * reports document shows keep its GUIDs and names exactly (one name ends in a space there, and
@@ -28,28 +30,21 @@ export interface UserAttributes {
   isSystemAdmin: boolean
 }
 
-/** The warehouse tables a metric can aggregate, each with the column that places a row in time. */
-export const SOURCE_TABLES = {
-  workspace_usage: 'snapshot_at',
-  processing_jobs: 'completed_at',
-  audits: 'timestamp',
-} as const
-export type SourceTable = keyof typeof SOURCE_TABLES
-
 /**
  * How a metric's value is found:
  * - `workspace` / `user`: an attribute of the row's workspace or user (reference data);
  * - `period`: the row's month (Workspace reports);
  * - `capturedAt`: when the report job read the user list;
- * - `aggregate`: a ClickHouse aggregate over `table`, per workspace and month (Workspace reports)
- *   or per user (User reports), within the report's date range; `empty` when no row matched.
+ * - `aggregate`: a ClickHouse aggregate over the source `from` (sources.ts), per workspace and
+ *   month (Workspace reports) or per user (User reports), within the report's date range; `empty`
+ *   when no row matched.
  */
 export type MetricSource =
   | { kind: 'workspace'; value: (workspace: WorkspaceAttributes) => Cell }
   | { kind: 'user'; value: (user: UserAttributes) => Cell }
   | { kind: 'period' }
   | { kind: 'capturedAt' }
-  | { kind: 'aggregate'; table: SourceTable; sql: string; empty: 0 | null }
+  | { kind: 'aggregate'; from: SourceName; sql: string; empty: Cell }
 
 export interface Metric {
   id: string
@@ -157,7 +152,7 @@ export const ORIGINS: readonly Origin[] = [
       valueType: 'Double',
       source: {
         kind: 'aggregate',
-        table: 'workspace_usage',
+        from: 'workspace_usage',
         sql: gigabytes('max(cold_storage_bytes)'),
         empty: null,
       },
@@ -170,7 +165,7 @@ export const ORIGINS: readonly Origin[] = [
       isDefault: true,
       source: {
         kind: 'aggregate',
-        table: 'workspace_usage',
+        from: 'workspace_usage',
         sql: gigabytes('max(review_bytes)'),
         empty: null,
       },
@@ -182,7 +177,7 @@ export const ORIGINS: readonly Origin[] = [
       valueType: 'Double',
       source: {
         kind: 'aggregate',
-        table: 'workspace_usage',
+        from: 'workspace_usage',
         sql: gigabytes('max(repository_bytes)'),
         empty: null,
       },
@@ -195,7 +190,7 @@ export const ORIGINS: readonly Origin[] = [
       isDefault: true,
       source: {
         kind: 'aggregate',
-        table: 'workspace_usage',
+        from: 'workspace_usage',
         sql: 'argMax(document_count, snapshot_at)',
         empty: null,
       },
@@ -205,14 +200,22 @@ export const ORIGINS: readonly Origin[] = [
       name: 'Active Users',
       description: 'The number of distinct users with audited activity in the workspace during the period.',
       valueType: 'Int64',
-      source: { kind: 'aggregate', table: 'audits', sql: 'uniqExact(user_id)', empty: 0 },
+      source: { kind: 'aggregate', from: 'audits', sql: 'uniqExact(user_id)', empty: 0 },
     },
     {
       id: 'd5e8b449-410c-427e-a44a-7d680aa5e890',
       name: 'Audited Actions',
       description: 'The number of audited actions in the workspace during the period.',
       valueType: 'Int64',
-      source: { kind: 'aggregate', table: 'audits', sql: 'count()', empty: 0 },
+      source: { kind: 'aggregate', from: 'audits', sql: 'count()', empty: 0 },
+    },
+    {
+      id: 'b1c6dc54-db48-495c-9b76-15570a4d9f2c',
+      name: 'Licensed Active Users',
+      description:
+        'The number of distinct users with audited activity in the workspace during the period who held a license at some time in that month.',
+      valueType: 'Int64',
+      source: { kind: 'aggregate', from: 'licensed_activity', sql: 'uniqExact(user_id)', empty: 0 },
     },
   ]),
   origin('229954a5-052d-4c67-b144-5e07847a52f4', 'Processing Statistics', 'Workspace', [
@@ -228,7 +231,7 @@ export const ORIGINS: readonly Origin[] = [
       valueType: 'Int64',
       source: {
         kind: 'aggregate',
-        table: 'processing_jobs',
+        from: 'processing_jobs',
         sql: `sumIf(data_sources, ${finished('Processing')})`,
         empty: 0,
       },
@@ -240,7 +243,7 @@ export const ORIGINS: readonly Origin[] = [
       valueType: 'Int64',
       source: {
         kind: 'aggregate',
-        table: 'processing_jobs',
+        from: 'processing_jobs',
         sql: `countIf(${finished('Processing')})`,
         empty: 0,
       },
@@ -253,7 +256,7 @@ export const ORIGINS: readonly Origin[] = [
       valueType: 'Double',
       source: {
         kind: 'aggregate',
-        table: 'processing_jobs',
+        from: 'processing_jobs',
         sql: gigabytes(`sumIf(input_bytes, ${finished('Processing')})`),
         empty: 0,
       },
@@ -267,7 +270,7 @@ export const ORIGINS: readonly Origin[] = [
       valueType: 'Int64',
       source: {
         kind: 'aggregate',
-        table: 'processing_jobs',
+        from: 'processing_jobs',
         sql: `sumIf(document_units, ${finished('Contracts')})`,
         empty: 0,
       },
@@ -279,7 +282,7 @@ export const ORIGINS: readonly Origin[] = [
       valueType: 'Double',
       source: {
         kind: 'aggregate',
-        table: 'workspace_usage',
+        from: 'workspace_usage',
         sql: gigabytes('argMax(data_breach_bytes, snapshot_at)'),
         empty: null,
       },
@@ -291,7 +294,7 @@ export const ORIGINS: readonly Origin[] = [
       valueType: 'Int64',
       source: {
         kind: 'aggregate',
-        table: 'processing_jobs',
+        from: 'processing_jobs',
         sql: `sumIf(pages, ${finished('Imaging')})`,
         empty: 0,
       },
@@ -303,7 +306,7 @@ export const ORIGINS: readonly Origin[] = [
       valueType: 'Int64',
       source: {
         kind: 'aggregate',
-        table: 'processing_jobs',
+        from: 'processing_jobs',
         sql: `sumIf(pages, ${finished('OCR')})`,
         empty: 0,
       },
@@ -315,7 +318,7 @@ export const ORIGINS: readonly Origin[] = [
       valueType: 'Int64',
       source: {
         kind: 'aggregate',
-        table: 'processing_jobs',
+        from: 'processing_jobs',
         sql: `sumIf(pages, ${finished('Production')})`,
         empty: 0,
       },
@@ -327,7 +330,7 @@ export const ORIGINS: readonly Origin[] = [
       valueType: 'Int64',
       source: {
         kind: 'aggregate',
-        table: 'processing_jobs',
+        from: 'processing_jobs',
         sql: `sumIf(document_units, ${finished('Translation')})`,
         empty: 0,
       },
@@ -339,7 +342,7 @@ export const ORIGINS: readonly Origin[] = [
       valueType: 'Int64',
       source: {
         kind: 'aggregate',
-        table: 'processing_jobs',
+        from: 'processing_jobs',
         sql: `sumIf(document_units, ${finished('Analytics')})`,
         empty: 0,
       },
@@ -420,7 +423,7 @@ export const ORIGINS: readonly Origin[] = [
       valueType: 'DateTime',
       source: {
         kind: 'aggregate',
-        table: 'audits',
+        from: 'audits',
         sql: 'maxIfOrNull(timestamp, action_id = 25)',
         empty: null,
       },
@@ -430,14 +433,14 @@ export const ORIGINS: readonly Origin[] = [
       name: 'Login Count',
       description: 'The number of times the user logged in during the period.',
       valueType: 'Int64',
-      source: { kind: 'aggregate', table: 'audits', sql: 'countIf(action_id = 25)', empty: 0 },
+      source: { kind: 'aggregate', from: 'audits', sql: 'countIf(action_id = 25)', empty: 0 },
     },
     {
       id: 'c2711afd-d26c-4978-8991-77a7d0bb486a',
       name: 'Audited Actions',
       description: 'The number of audited actions of the user during the period.',
       valueType: 'Int64',
-      source: { kind: 'aggregate', table: 'audits', sql: 'count()', empty: 0 },
+      source: { kind: 'aggregate', from: 'audits', sql: 'count()', empty: 0 },
     },
     {
       id: '809902ee-44ff-4c08-934f-3bd39dd82a36',
@@ -446,10 +449,41 @@ export const ORIGINS: readonly Origin[] = [
       valueType: 'Int64',
       source: {
         kind: 'aggregate',
-        table: 'audits',
+        from: 'audits',
         sql: 'uniqExactIf((workspace_id, artifact_id), object_type_id = 10 AND action_id IN (1, 3))',
         empty: 0,
       },
+    },
+  ]),
+  origin('1927c89d-85bc-4ac6-b7a4-ffeb8a2dc775', 'User Licensing', 'User', [
+    {
+      id: 'd9e2f51f-e2c4-4390-9894-b4de1fc90753',
+      name: 'License Type',
+      description:
+        'The license the user held last during the period (at its end, or until it was removed); empty when the user held none.',
+      valueType: 'Text',
+      source: {
+        kind: 'aggregate',
+        from: 'license_periods',
+        sql: 'argMax(license_type, held_from)',
+        empty: null,
+      },
+    },
+    {
+      id: '90112de5-4fd1-46c6-88eb-4dd166db2791',
+      name: 'Licensed User',
+      description:
+        'Yes when the user held a license at any time during the period (a user the period’s licenses bill), otherwise No.',
+      valueType: 'Text',
+      // A user with a held period has a row in the aggregate; one with none gets `empty`.
+      source: { kind: 'aggregate', from: 'license_periods', sql: "'Yes'", empty: 'No' },
+    },
+    {
+      id: 'a7646fad-9a72-4b07-9103-5957d7337504',
+      name: 'Days Licensed',
+      description: 'The number of days of the period (UTC) on which the user held a license at some time.',
+      valueType: 'Int64',
+      source: { kind: 'aggregate', from: 'license_periods', sql: 'sum(days)', empty: 0 },
     },
   ]),
 ]

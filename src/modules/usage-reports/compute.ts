@@ -1,15 +1,14 @@
 import type { Stores } from '../../store/stores.js'
 import {
   METRICS,
-  SOURCE_TABLES,
   WORKSPACE_INFORMATION_ORIGIN,
   type Cell,
   type Metric,
   type ReportType,
-  type SourceTable,
   type UserAttributes,
   type WorkspaceAttributes,
 } from './catalog.js'
+import { RANGE_END, RANGE_START, SOURCES, type SourceName } from './sources.js'
 
 /** What the report job needs to know of a report. */
 export interface ReportDefinition {
@@ -63,21 +62,21 @@ export function monthsOf(from: string, to: string): string[] {
 }
 
 interface AggregatePlan {
-  table: SourceTable
+  source: SourceName
   metrics: { metric: Metric; sql: string; empty: Cell }[]
 }
 
-/** The selected aggregate metrics, one statement per source table. */
+/** The selected aggregate metrics, one statement per source. */
 function aggregatePlans(metrics: readonly Metric[]): AggregatePlan[] {
-  const byTable = new Map<SourceTable, AggregatePlan>()
+  const bySource = new Map<SourceName, AggregatePlan>()
   for (const metric of metrics) {
     const source = metric.source
     if (source.kind !== 'aggregate') continue
-    const plan = byTable.get(source.table) ?? { table: source.table, metrics: [] }
+    const plan = bySource.get(source.from) ?? { source: source.from, metrics: [] }
     plan.metrics.push({ metric, sql: source.sql, empty: source.empty })
-    byTable.set(source.table, plan)
+    bySource.set(source.from, plan)
   }
-  return [...byTable.values()]
+  return [...bySource.values()]
 }
 
 /** Where each aggregate metric's value sits in the answers: [plan, column]. Found once per report, not per cell. */
@@ -86,8 +85,8 @@ const positionsOf = (plans: readonly AggregatePlan[]): AggregatePositions =>
   new Map(plans.flatMap((plan, p) => plan.metrics.map((m, i) => [m.metric, [p, i] as const])))
 
 /**
- * Aggregates of one source table within the report's range, keyed by `groupKey` (the table and
- * time column come from the catalog; every request value is bound).
+ * Aggregates of one source within the report's range, keyed by `groupKey` (the source and its
+ * time column come from sources.ts; every request value is bound).
  */
 async function aggregate(
   stores: Stores,
@@ -95,13 +94,12 @@ async function aggregate(
   plan: AggregatePlan,
   groupBy: { columns: string; key: (row: Record<string, string>) => string; scope: string },
 ): Promise<Map<string, Cell[]>> {
-  const time = SOURCE_TABLES[plan.table]
+  const { from, time } = SOURCES[plan.source]
   const rows = await stores.warehouse.query<Record<string, string>>({
     query: `SELECT ${groupBy.columns}, ${plan.metrics.map((m, i) => `${m.sql} AS m${i}`).join(', ')}
-            FROM ${plan.table}
+            FROM ${from}
             WHERE tenant_id = {tenant:UInt32}
-              AND ${time} >= toDateTime64({from:String}, 3, 'UTC')
-              AND ${time} < toDateTime64({to:String}, 3, 'UTC') + INTERVAL 1 DAY
+              AND ${time} >= ${RANGE_START} AND ${time} < ${RANGE_END}
               AND (${groupBy.scope})
             GROUP BY ${groupBy.columns.replace(/ AS \w+/g, '')}`,
     params: {
@@ -111,7 +109,7 @@ async function aggregate(
       all: report.workspaceIds === null,
       workspaces: report.workspaceIds ?? [],
     },
-    tag: `usage-report:${plan.table}`,
+    tag: `usage-report:${plan.source}`,
   })
   return new Map(
     rows.map((row) => [groupBy.key(row), plan.metrics.map((m, i) => typed(m.metric, row[`m${i}`]))]),
@@ -174,7 +172,7 @@ async function* workspaceReportRows(stores: Stores, report: ReportDefinition): A
   const found = await Promise.all(
     plans.map((plan) =>
       aggregate(stores, report, plan, {
-        columns: 'workspace_id, toString(toStartOfMonth(' + SOURCE_TABLES[plan.table] + ')) AS month',
+        columns: `workspace_id, toString(toStartOfMonth(${SOURCES[plan.source].time})) AS month`,
         key: (row) => `${row.workspace_id}|${row.month}`,
         scope: IN_SCOPE,
       }),

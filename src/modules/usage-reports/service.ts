@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.js'
 import { enqueueJob } from '../../jobs/queue.js'
-import { JobAbortedError, type JobContext, type JobRegistry } from '../../jobs/registry.js'
+import { JobAbortedError, type JobContext, type JobFailure, type JobRegistry } from '../../jobs/registry.js'
 import type { Stores } from '../../store/stores.js'
 import { UnauthenticatedError, type Caller, type ScopeRef } from '../identity/caller.js'
 import { METRICS, type Cell, type ReportType } from './catalog.js'
@@ -341,8 +341,9 @@ interface GeneratePayload {
  * re-claimed by another worker (its lease ran out while it was still writing) cannot point the
  * report at its rows, and drops them. The finishing run drops every other run's rows (a run cut
  * short by a restart leaves rows no report points at). A report already Finished stays as it is.
- * The last failed attempt marks the report Failed; a run stopped by a shutdown leaves it
- * Scheduled, since its job goes back to the queue.
+ * A failed run leaves the report Scheduled (the job is retried, or a shutdown hands it back to
+ * the queue) unless its job was cancelled; the job's failure hook (reportFailed) marks the report
+ * Failed when the job fails for good, also when its last attempt's worker died mid-run.
  */
 async function generate(stores: Stores, payload: GeneratePayload, ctx: JobContext): Promise<unknown> {
   const { tenantId } = ctx.job
@@ -394,13 +395,12 @@ async function generate(stores: Stores, payload: GeneratePayload, ctx: JobContex
     await deleteRows(stores, tenantId, report.id, { except: runId })
     return { rows: written }
   } catch (error) {
-    const abort =
-      ctx.signal.aborted && ctx.signal.reason instanceof JobAbortedError ? ctx.signal.reason : null
-    // Shutdown hands the job back to the queue; a lost lease means cancelled (or re-claimed, and
-    // then the report is no longer this run's and stays untouched).
+    // A lost lease means cancelled (or re-claimed, and then the report is no longer this run's and
+    // stays untouched): the runner records no failure then, so the run marks the report itself.
     const failed =
-      abort?.reason !== 'shutdown' &&
-      (abort?.reason === 'lease-lost' || ctx.job.attempt >= USAGE_REPORT_MAX_ATTEMPTS)
+      ctx.signal.aborted &&
+      ctx.signal.reason instanceof JobAbortedError &&
+      ctx.signal.reason.reason === 'lease-lost'
     const owned = await updateOwn('status = $4, failure_reason = $5', [
       failed ? 'Failed' : 'Scheduled',
       failed ? (error as Error).message : null,
@@ -411,12 +411,27 @@ async function generate(stores: Stores, payload: GeneratePayload, ctx: JobContex
   }
 }
 
+/**
+ * The job failed for good: the report, unless it finished, is Failed with the job's last error and
+ * points at no run, so a stalled run that wakes up cannot finish it; no rows of any run are kept.
+ */
+async function reportFailed(stores: Stores, payload: GeneratePayload, failure: JobFailure): Promise<void> {
+  const { tenantId } = failure.job
+  const settled = await stores.control.query(
+    `UPDATE usage_reports SET status = 'Failed', failure_reason = $3, run_id = NULL
+     WHERE tenant_id = $1 AND id = $2::uuid AND status != 'Finished' RETURNING id`,
+    [tenantId, payload.reportId, failure.error],
+  )
+  if (settled.length > 0) await deleteRows(stores, tenantId, payload.reportId)
+}
+
 export function registerUsageReportJob(registry: JobRegistry, stores: Stores): JobRegistry {
   return registry.register<GeneratePayload>(
     USAGE_REPORT_JOB,
     (payload, ctx) => generate(stores, payload, ctx),
     {
       maxAttempts: USAGE_REPORT_MAX_ATTEMPTS,
+      onFailed: (payload, failure) => reportFailed(stores, payload, failure),
     },
   )
 }

@@ -9,6 +9,7 @@ import {
 } from './finance.js'
 import { syncActivityStream, userObservationsStream } from './integration.js'
 import { processingJobsStream, workspaceUsageStream } from './platform-usage.js'
+import { userLicensesStream } from './user-licenses.js'
 import {
   usageCustomEventsStream,
   usageEventsStream,
@@ -34,6 +35,7 @@ export const STREAMS: ReadonlyMap<string, StreamDef<never>> = new Map(
       userObservationsStream,
       workspaceUsageStream,
       processingJobsStream,
+      userLicensesStream,
     ] as unknown as StreamDef<never>[]
   ).map((stream) => [stream.name, stream]),
 )
