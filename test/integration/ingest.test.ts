@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { gzipSync } from 'node:zlib'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { systemCaller } from '../../src/modules/identity/caller.js'
+import { IngestService } from '../../src/modules/ingest/service.js'
 import type { Stores } from '../../src/store/stores.js'
 import { buildTestApp, ndjson } from '../helpers/app.js'
 
@@ -127,6 +129,90 @@ describe('POST /ingest/v1/audits', () => {
       'CTRL0000011',
       'CTRL0000012',
     ])
+  })
+
+  it('stores only the new events of a mixed batch, numbered consecutively in batch order', async () => {
+    const workspaceId = 5012
+    const stored = audit(0, workspaceId)
+    await app.inject({ method: 'POST', url: '/ingest/v1/audits', headers: NDJSON, payload: ndjson([stored]) })
+    const batch = [
+      audit(1, workspaceId),
+      audit(2, workspaceId, { id: undefined }),
+      stored, // stored by the request before
+      audit(1, workspaceId, { artifactName: 'second with key 1' }), // the first of a key wins
+      audit(3, workspaceId),
+      audit(4, workspaceId, { id: undefined }),
+    ]
+    const response = await app.inject({
+      method: 'POST',
+      url: '/ingest/v1/audits',
+      headers: NDJSON,
+      payload: ndjson(batch),
+    })
+    expect(response.json()).toMatchObject({ accepted: 6, duplicates: 2, rejectedCount: 0 })
+    const rows = await stores.warehouse.query<{
+      audit_id: string
+      artifact_name: string
+      ingest_key: string
+    }>({
+      query: `SELECT audit_id, artifact_name, ingest_key FROM audits
+              WHERE workspace_id = {ws:Int64} ORDER BY audit_id`,
+      params: { ws: workspaceId },
+    })
+    expect(rows.map((r) => [r.artifact_name, r.ingest_key])).toEqual([
+      ['CTRL0000000', stored.id],
+      ['CTRL0000001', batch[0]!.id],
+      ['CTRL0000002', ''],
+      ['CTRL0000003', batch[4]!.id],
+      ['CTRL0000004', ''],
+    ])
+    const ids = rows.slice(1).map((r) => Number(r.audit_id))
+    expect(ids).toEqual([ids[0], ids[0]! + 1, ids[0]! + 2, ids[0]! + 3])
+  })
+
+  it('stores the events of two concurrent batches with the same keys once', async () => {
+    // Enough keys for lookups to start while the bodies are still read, before either is stored.
+    const workspaceId = 5013
+    const body = ndjson(Array.from({ length: 30_000 }, (_, i) => audit(i, workspaceId)))
+    const send = () =>
+      app.inject({ method: 'POST', url: '/ingest/v1/audits', headers: NDJSON, payload: body })
+    const responses = await Promise.all([send(), send(), send()])
+    const results = responses.map((response) => response.json() as { accepted: number; duplicates: number })
+    expect(results.map((r) => r.accepted)).toEqual([30_000, 30_000, 30_000])
+    expect(results.reduce((sum, r) => sum + r.duplicates, 0)).toBe(60_000)
+    expect(await countAudits(workspaceId)).toBe(30_000)
+  })
+
+  it('looks keys up again when another batch was stored while its body was read', async () => {
+    // B's first 20,000 keys are looked up while B is still read; A, with the same keys, is stored
+    // before B's body ends. B must then find A's key records rather than trust its early lookups
+    // (its events carry other times, so the event table's lookup cannot find A's).
+    const service = new IngestService(stores, { maxEvents: 100_000 })
+    const workspaceId = 5014
+    const texts = (shift: Record<string, unknown>) =>
+      Array.from({ length: 25_000 }, (_, i) => ({
+        line: i + 1,
+        text: JSON.stringify({ ...audit(i, workspaceId), ...shift }),
+      }))
+    const itemsA = texts({})
+    const itemsB = texts({ timestamp: '2025-06-01T00:00:00.000Z' })
+    let finishB!: () => void
+    const bodyBEnds = new Promise<void>((resolve) => (finishB = resolve))
+    async function* bodyB() {
+      yield itemsB.slice(0, 20_000)
+      await bodyBEnds
+      yield itemsB.slice(20_000)
+    }
+    async function* bodyA() {
+      yield itemsA
+    }
+    const b = service.ingestEvents(systemCaller(), 'audits', bodyB())
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    const a = await service.ingestEvents(systemCaller(), 'audits', bodyA())
+    finishB()
+    expect(a).toMatchObject({ accepted: 25_000, duplicates: 0 })
+    expect(await b).toMatchObject({ accepted: 25_000, duplicates: 25_000 })
+    expect(await countAudits(workspaceId)).toBe(25_000)
   })
 
   it('stores every field of the pinned shape', async () => {

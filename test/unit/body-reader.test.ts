@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { readJsonArray, readNdjson, type RawItem } from '../../src/modules/ingest/body-reader.js'
 
-async function collect(reader: AsyncIterable<RawItem>): Promise<RawItem[]> {
+async function collect(reader: AsyncIterable<RawItem[]>): Promise<RawItem[]> {
   const items: RawItem[] = []
-  for await (const item of reader) items.push(item)
+  for await (const chunk of reader) items.push(...chunk)
   return items
 }
 
@@ -61,16 +61,36 @@ describe('readJsonArray', () => {
 })
 
 describe('readNdjson', () => {
-  const BODY = '{"a":1}\r\n\n  \n{"b":"line\\nbreak"}\n{"c":3}'
+  const BODY = '{"a":1}\r\n\n  \n{"b":"line\\nbreak","é":"😀"}\n{"c":3}'
   const ITEMS = [
     { line: 1, text: '{"a":1}' },
-    { line: 4, text: '{"b":"line\\nbreak"}' },
+    { line: 4, text: '{"b":"line\\nbreak","é":"😀"}' },
     { line: 5, text: '{"c":3}' },
   ]
 
   it('numbers lines from 1, counting blank ones, whatever the chunk boundaries', async () => {
-    for (let cut = 0; cut <= BODY.length; cut++) {
+    const length = Buffer.byteLength(BODY)
+    for (let cut = 0; cut <= length; cut++) {
       expect(await collect(readNdjson(chunked(BODY, [cut]), 1e6))).toEqual(ITEMS)
+    }
+    // Characters of several bytes split between chunks, lines spanning many chunks.
+    const everyByte = Array.from({ length }, (_, i) => i)
+    expect(await collect(readNdjson(chunked(BODY, everyByte), 1e6))).toEqual(ITEMS)
+  })
+
+  it('reads a body ending in a newline, and an empty one', async () => {
+    expect(await collect(readNdjson(chunked('{"a":1}\n', []), 1e6))).toEqual([{ line: 1, text: '{"a":1}' }])
+    expect(await collect(readNdjson(chunked('', []), 1e6))).toEqual([])
+  })
+
+  it('decodes an invalid byte sequence as the replacement character', async () => {
+    const body = Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xc3]), Buffer.from('"}\n{"b":2}')])
+    for (let cut = 0; cut <= body.length; cut++) {
+      const chunks = [body.subarray(0, cut), body.subarray(cut)]
+      expect(await collect(readNdjson(chunks, 1e6))).toEqual([
+        { line: 1, text: '{"a":"\ufffd"}' },
+        { line: 2, text: '{"b":2}' },
+      ])
     }
   })
 

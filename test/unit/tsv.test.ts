@@ -68,4 +68,16 @@ describe('TsvEncoder', () => {
     expect(() => encode('Array(String)', 'x')).toThrow('must be an array')
     expect(() => encode('String', { x: 1 })).toThrow('must be a string, number or boolean')
   })
+
+  it('picks encoded lines by index, with a leading column of consecutive numbers', () => {
+    const lines = new TsvEncoder([['s', 'String']]).encodeLines([{ s: 'é0' }, { s: 'a\tb' }, { s: '' }])
+    expect(lines.length).toBe(3)
+    expect(lines.bytes.toString()).toBe('é0\na\\tb\n\n')
+    expect(lines.select([2, 0]).toString()).toBe('\né0\n')
+    expect(lines.select([1, 2, 0], 9_007_199_254_740_989).toString()).toBe(
+      '9007199254740989\ta\\tb\n9007199254740990\t\n9007199254740991\té0\n',
+    )
+    expect(lines.select([]).length).toBe(0)
+    expect(() => lines.select([3])).toThrow('there is no row 3')
+  })
 })

@@ -46,13 +46,3 @@ export interface CatalogEntry {
   id: number
   name: string
 }
-
-/** Finds an entry by id or by case-insensitive name. */
-export function findInCatalog(
-  catalog: readonly CatalogEntry[],
-  by: { id?: number; name?: string },
-): CatalogEntry | undefined {
-  if (by.id !== undefined) return catalog.find((entry) => entry.id === by.id)
-  const name = by.name?.toLowerCase()
-  return catalog.find((entry) => entry.name.toLowerCase() === name)
-}

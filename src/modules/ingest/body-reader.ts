@@ -1,12 +1,14 @@
+import { StringDecoder } from 'node:string_decoder'
 import { PayloadTooLargeError, ValidationError } from '../../errors.js'
 
-/** One event's JSON text and where it stood: its line (NDJSON) or its 1-based element number (array). */
+/**
+ * One event's JSON text and where it stood: its line (NDJSON) or its 1-based element number (array).
+ * The readers yield them a chunk's worth at a time: one async step per item cost more than parsing.
+ */
 export interface RawItem {
   line: number
   text: string
 }
-
-const NEWLINE = 0x0a
 
 /** Counts the bytes of a body as it streams and refuses it as soon as it passes the limit. */
 async function* limited(
@@ -21,39 +23,57 @@ async function* limited(
   }
 }
 
-/** Splits an NDJSON body into its non-blank lines without holding more than one line at a time. */
+/**
+ * Splits an NDJSON body into its non-blank lines, yielding those each chunk completes. Holds one
+ * chunk and an unfinished line at a time; a line is decoded once, when its end arrives.
+ */
 export async function* readNdjson(
   body: AsyncIterable<Buffer> | Iterable<Buffer>,
   maxBytes: number,
-): AsyncGenerator<RawItem> {
-  let pending: Buffer[] = []
+): AsyncGenerator<RawItem[]> {
+  // The decoder keeps a character split between two chunks for the next one.
+  const decoder = new StringDecoder('utf8')
+  let pending = ''
   let line = 0
+  const complete = (text: string, items: RawItem[]) => {
+    line++
+    const trimmed = text.trim()
+    if (trimmed) items.push({ line, text: trimmed })
+  }
   for await (const chunk of limited(body, maxBytes)) {
-    let start = 0
-    for (let nl = chunk.indexOf(NEWLINE, start); nl !== -1; nl = chunk.indexOf(NEWLINE, start)) {
-      pending.push(chunk.subarray(start, nl))
-      line++
-      const text = Buffer.concat(pending).toString('utf8').trim()
-      pending = []
-      if (text) yield { line, text }
+    const text = decoder.write(chunk)
+    let nl = text.indexOf('\n')
+    // Only the new text is searched, so a line spanning many chunks is not scanned again each time.
+    if (nl === -1) {
+      pending += text
+      continue
+    }
+    const items: RawItem[] = []
+    complete(pending + text.slice(0, nl), items)
+    let start = nl + 1
+    for (nl = text.indexOf('\n', start); nl !== -1; nl = text.indexOf('\n', start)) {
+      complete(text.slice(start, nl), items)
       start = nl + 1
     }
-    if (start < chunk.length) pending.push(chunk.subarray(start))
+    pending = text.slice(start)
+    if (items.length > 0) yield items
   }
-  const text = Buffer.concat(pending).toString('utf8').trim()
-  if (text) yield { line: line + 1, text }
+  const items: RawItem[] = []
+  complete(pending + decoder.end(), items)
+  if (items.length > 0) yield items
 }
 
 /**
- * Splits a JSON array body into the texts of its elements, holding one element at a time. Only
- * the array's own punctuation is read here (depth, strings, commas); each element is then parsed
- * by JSON.parse, so a broken element is rejected alone and the rest of the batch is kept.
+ * Splits a JSON array body into the texts of its elements, yielding those each chunk completes;
+ * holds one chunk and an unfinished element at a time. Only the array's own punctuation is read
+ * here (depth, strings, commas); each element is then parsed by JSON.parse, so a broken element is
+ * rejected alone and the rest of the batch is kept.
  * (stream-json would assemble values too, but documents itself as unfit for untrusted input.)
  */
 export async function* readJsonArray(
   body: AsyncIterable<Buffer> | Iterable<Buffer>,
   maxBytes: number,
-): AsyncGenerator<RawItem> {
+): AsyncGenerator<RawItem[]> {
   let state = 'before' as ArrayPosition
   let depth = 0
   let inString = false
@@ -74,6 +94,7 @@ export async function* readJsonArray(
   }
 
   for await (const chunk of limited(body, maxBytes)) {
+    const items: RawItem[] = []
     let start = 0
     for (let i = 0; i < chunk.length; i++) {
       const byte = chunk[i] as number
@@ -103,12 +124,13 @@ export async function* readJsonArray(
         element.push(chunk.subarray(start, i))
         if (byte === 0x5d) state = 'after'
         const item = finish()
-        if (item) yield item
+        if (item) items.push(item)
         start = i + 1
       }
     }
     if (state === 'inside') element.push(chunk.subarray(start))
     offset += chunk.length
+    if (items.length > 0) yield items
   }
   // The cast undoes TypeScript's narrowing, which does not follow `state` through the loop above.
   if ((state as ArrayPosition) !== 'after') {

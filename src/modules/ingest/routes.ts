@@ -73,7 +73,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
     ),
   )
 
-  const readItems = (request: FastifyRequest): AsyncIterable<RawItem> => {
+  const readItems = (request: FastifyRequest): AsyncIterable<RawItem[]> => {
     const declared = Number(request.headers['content-length'])
     if (declared > maxBodyBytes)
       throw new PayloadTooLargeError(`request body exceeds the ${maxBodyBytes}-byte limit`)

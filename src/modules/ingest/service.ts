@@ -9,6 +9,7 @@ import type { RawItem } from './body-reader.js'
 import type { EntityDef } from './entity.js'
 import { ENTITIES } from './entities/index.js'
 import { KeyedLock } from './keyed-lock.js'
+import { StoredKeys } from './stored-keys.js'
 import { EventError, type StreamDef } from './stream.js'
 import { STREAMS } from './streams/index.js'
 
@@ -71,20 +72,33 @@ export class IngestService {
   async ingestEvents(
     caller: Caller,
     streamName: string,
-    items: AsyncIterable<RawItem>,
+    items: AsyncIterable<RawItem[]>,
   ): Promise<IngestResult> {
     requirePermission(caller, 'Ingest')
     const stream = STREAMS.get(streamName)
     if (!stream) throw new NotFoundError(`ingestion stream '${streamName}'`)
     const tenantId = caller.tenantId
-    const { valid, rejected, rejectedCount } = await this.validate(items, stream.schema, (event) =>
-      stream.toRow(event as never, tenantId),
+    const lockKey = `${tenantId}/${stream.name}`
+    const storedKeys = new StoredKeys(this.stores.warehouse, stream, tenantId, () => this.lock.mark(lockKey))
+    const {
+      valid: validRows,
+      rejected,
+      rejectedCount,
+    } = await this.validate(
+      items,
+      stream.schema,
+      (event) => stream.toRow(event as never, tenantId),
+      (rows) => storedKeys.add(rows),
     )
-    const validRows = valid.map((v) => v.value)
     const rows = stream.admit ? await stream.admit(this.stores, tenantId, validRows) : validRows
-    const keyed = rows.some((row) => row.ingest_key !== '')
-    const store = () => this.storeNew(stream, tenantId, rows)
-    const stored = keyed ? await this.lock.run(`${tenantId}/${stream.name}`, store) : await store()
+    const stored =
+      storedKeys.size > 0
+        ? await this.lock.run(lockKey, async () =>
+            this.storeNew(stream, tenantId, rows, () =>
+              storedKeys.find((mark) => this.lock.startedSince(lockKey, mark)),
+            ),
+          )
+        : await this.storeNew(stream, tenantId, rows, async () => new Set())
     return {
       accepted: validRows.length,
       duplicates: rows.length - stored,
@@ -95,7 +109,7 @@ export class IngestService {
   }
 
   /** Upserts reference data by its natural key; within one batch the last item for a key wins. */
-  async upsertEntities(caller: Caller, kind: string, items: AsyncIterable<RawItem>): Promise<IngestResult> {
+  async upsertEntities(caller: Caller, kind: string, items: AsyncIterable<RawItem[]>): Promise<IngestResult> {
     requirePermission(caller, 'Ingest')
     const entity = ENTITIES.get(kind)
     if (!entity) throw new NotFoundError(`entity kind '${kind}'`)
@@ -105,34 +119,40 @@ export class IngestService {
       entity.check?.(item as never)
       return item as never
     })
-    const latest = new Map(valid.map((v) => [entity.keyOf(v.value), v.value]))
+    const latest = new Map(valid.map((item) => [entity.keyOf(item), item]))
     await entity.upsert(this.stores, caller.tenantId, [...latest.values()])
     return { accepted: valid.length, duplicates: 0, notCollected: 0, rejected, rejectedCount }
   }
 
+  /** `validated` sees each chunk's valid items as soon as they are converted. */
   private async validate<T>(
-    items: AsyncIterable<RawItem>,
+    items: AsyncIterable<RawItem[]>,
     schema: TObject,
     convert: (value: unknown) => T,
-  ): Promise<{ valid: { line: number; value: T }[]; rejected: Rejection[]; rejectedCount: number }> {
+    validated?: (values: readonly T[]) => void,
+  ): Promise<{ valid: T[]; rejected: Rejection[]; rejectedCount: number }> {
     const check = validatorFor(schema)
-    const valid: { line: number; value: T }[] = []
+    const valid: T[] = []
+    const accept = (value: unknown) => valid.push(convert(value))
     const rejected: Rejection[] = []
     let rejectedCount = 0
     let count = 0
-    for await (const item of items) {
-      if (++count > this.limits.maxEvents) {
+    for await (const chunk of items) {
+      count += chunk.length
+      if (count > this.limits.maxEvents) {
         throw new PayloadTooLargeError(
           `a batch may carry at most ${this.limits.maxEvents} events; send smaller batches`,
         )
       }
-      const error = checkItem(item.text, check, (value) =>
-        valid.push({ line: item.line, value: convert(value) }),
-      )
-      if (error !== undefined) {
-        rejectedCount++
-        if (rejected.length < MAX_LISTED_REJECTIONS) rejected.push({ line: item.line, error })
+      const before = valid.length
+      for (const item of chunk) {
+        const error = checkItem(item.text, check, accept)
+        if (error !== undefined) {
+          rejectedCount++
+          if (rejected.length < MAX_LISTED_REJECTIONS) rejected.push({ line: item.line, error })
+        }
       }
+      validated?.(valid.slice(before))
     }
     return { valid, rejected, rejectedCount }
   }
@@ -146,75 +166,41 @@ export class IngestService {
     stream: StreamDef<never>,
     tenantId: number,
     rows: Record<string, unknown>[],
+    findStoredKeys: () => Promise<Set<string>>,
   ): Promise<number> {
-    const fresh = await this.dropKnownKeys(stream, tenantId, rows)
-    if (stream.assignedId && fresh.length > 0) {
-      const first = await this.allocateIds(stream.assignedId.counter, fresh.length)
-      fresh.forEach((row, i) => (row[stream.assignedId!.column] = first + i))
+    if (rows.length === 0) return 0
+    const { warehouse } = this.stores
+    const tag = `ingest:${stream.name}`
+    // The engine looks the keys up on its own threads while this one encodes the rows.
+    const [known, encoded] = await Promise.all([
+      findStoredKeys(),
+      startedEngineWork().then(() => warehouse.encode(stream.table, rows, tag)),
+    ])
+    const fresh = firstOfEachNewKey(rows, known)
+    const ids = stream.assignedId
+    const first = ids && fresh.length > 0 ? await this.allocateIds(ids.counter, fresh.length) : 0
+    const storeEvents = async () => {
+      for (let i = 0; i < fresh.length; i += INSERT_BLOCK_ROWS) {
+        await warehouse.insertEncoded(encoded, {
+          rows: fresh.slice(i, i + INSERT_BLOCK_ROWS),
+          numbered: ids && { column: ids.column, first: first + i },
+          tag,
+        })
+      }
     }
-    for (let i = 0; i < fresh.length; i += INSERT_BLOCK_ROWS) {
-      await this.stores.warehouse.insert(
-        stream.table,
-        fresh.slice(i, i + INSERT_BLOCK_ROWS),
-        `ingest:${stream.name}`,
-      )
-    }
-    const keys = fresh.filter((row) => row.ingest_key !== '')
-    for (let i = 0; i < keys.length; i += INSERT_BLOCK_ROWS) {
-      await this.stores.warehouse.insert(
-        'ingest_keys',
-        keys
-          .slice(i, i + INSERT_BLOCK_ROWS)
-          .map((row) => ({ tenant_id: tenantId, stream: stream.name, key: row.ingest_key })),
-        `ingest:${stream.name}:keys`,
-      )
+    const keyRows = fresh
+      .filter((i) => rows[i]!.ingest_key !== '')
+      .map((i) => ({ tenant_id: tenantId, stream: stream.name, key: rows[i]!.ingest_key }))
+    // The key records are encoded while the events are written, and written only after them.
+    const [, keys] = await Promise.all([
+      storeEvents(),
+      startedEngineWork().then(() => warehouse.encode('ingest_keys', keyRows, `${tag}:keys`)),
+    ])
+    for (let i = 0; i < keyRows.length; i += INSERT_BLOCK_ROWS) {
+      const block = range(i, Math.min(i + INSERT_BLOCK_ROWS, keyRows.length))
+      await warehouse.insertEncoded(keys, { rows: block, tag: `${tag}:keys` })
     }
     return fresh.length
-  }
-
-  /** Keeps the first row for each key in the batch, and only keys not already stored. */
-  private async dropKnownKeys(
-    stream: StreamDef<never>,
-    tenantId: number,
-    rows: Record<string, unknown>[],
-  ): Promise<Record<string, unknown>[]> {
-    const keyed = rows.filter((row) => row.ingest_key !== '')
-    if (keyed.length === 0) return rows
-    const keys = [...new Set(keyed.map((row) => row.ingest_key as string))]
-    const times = keyed.map((row) => row[stream.timeColumn] as string).sort()
-    const known = new Set<string>()
-    for (let i = 0; i < keys.length; i += INSERT_BLOCK_ROWS) {
-      const found = await this.stores.warehouse.query<{ key: string }>({
-        // `IN (SELECT arrayJoin(…))` builds a hash set; `IN {array}` would scan the array per row.
-        // The second half finds events whose key record a crash kept from being written: a retry
-        // carries the same times, so the time index narrows it to the batch's own granules.
-        query: `
-          SELECT key FROM ingest_keys
-          WHERE tenant_id = {tenant:UInt32} AND stream = {stream:String} AND key IN (SELECT arrayJoin({keys:Array(String)}))
-          UNION DISTINCT
-          SELECT ingest_key AS key FROM ${stream.table}
-          WHERE tenant_id = {tenant:UInt32}
-            AND ${stream.timeColumn} BETWEEN parseDateTime64BestEffort({from:String}, 3, 'UTC')
-                                         AND parseDateTime64BestEffort({to:String}, 3, 'UTC')
-            AND ingest_key IN (SELECT arrayJoin({keys:Array(String)}))`,
-        params: {
-          tenant: tenantId,
-          stream: stream.name,
-          keys: keys.slice(i, i + INSERT_BLOCK_ROWS),
-          from: times[0],
-          to: times[times.length - 1],
-        },
-        tag: `ingest:${stream.name}:keys`,
-      })
-      for (const { key } of found) known.add(key)
-    }
-    return rows.filter((row) => {
-      const key = row.ingest_key as string
-      if (key === '') return true
-      if (known.has(key)) return false
-      known.add(key)
-      return true
-    })
   }
 
   /** Reserves `count` consecutive ids; shared by every API node through the control plane. */
@@ -227,6 +213,28 @@ export class IngestService {
     return Number(row.last_value) - count + 1
   }
 }
+
+/**
+ * Lets statements just issued reach the engine: the driver hands them over from queued callbacks,
+ * which would otherwise wait for the synchronous work that follows.
+ */
+const startedEngineWork = () => new Promise<void>((resolve) => setImmediate(resolve))
+
+/** The indices of the rows to store: those without a key, and the first of each key not stored yet. */
+function firstOfEachNewKey(rows: readonly Record<string, unknown>[], stored: Set<string>): number[] {
+  const fresh: number[] = []
+  for (let i = 0; i < rows.length; i++) {
+    const key = rows[i]!.ingest_key as string
+    if (key !== '') {
+      if (stored.has(key)) continue
+      stored.add(key)
+    }
+    fresh.push(i)
+  }
+  return fresh
+}
+
+const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i)
 
 /** Parses and validates one item; returns the rejection message, or undefined after `accept`. */
 function checkItem(text: string, check: Validator, accept: (value: unknown) => void): string | undefined {

@@ -17,8 +17,8 @@ export interface IngestSink {
 
 const toText = (item: object | string): string => (typeof item === 'string' ? item : JSON.stringify(item))
 
-async function* asRawItems(items: readonly (object | string)[]): AsyncGenerator<RawItem> {
-  for (let i = 0; i < items.length; i++) yield { line: i + 1, text: toText(items[i] as object | string) }
+async function* asRawItems(items: readonly (object | string)[]): AsyncGenerator<RawItem[]> {
+  yield items.map((item, i) => ({ line: i + 1, text: toText(item) }))
 }
 
 export function serviceSink(service: IngestService, caller: Caller): IngestSink {

@@ -124,10 +124,16 @@ export class TsvEncoder {
 
   /** The rows as TSV, one line each; every row must carry every column (null only where Nullable). */
   encode(rows: readonly object[]): Buffer {
+    return this.encodeLines(rows).bytes
+  }
+
+  /** The same, keeping where each line ends, so some of the rows can be inserted later. */
+  encodeLines(rows: readonly object[]): TsvLines {
     const names = this.columns.map(([name]) => name)
+    const ends = new Uint32Array(rows.length)
     // Each line goes into the buffer as soon as it is built, so it dies young: holding 50,000
     // lines for one join promoted them all and made garbage collection the larger part of the work.
-    let buffer = Buffer.allocUnsafe(rows.length * 256)
+    let buffer: Buffer = Buffer.allocUnsafe(rows.length * 256)
     let length = 0
     for (let r = 0; r < rows.length; r++) {
       const row = rows[r] as Record<string, unknown>
@@ -138,13 +144,55 @@ export class TsvEncoder {
         line += (c === 0 ? '' : '\t') + this.encoders[c]!(value)
       }
       line += '\n'
-      // A UTF-16 code unit takes at most 3 bytes of UTF-8.
-      if (length + line.length * 3 > buffer.length) {
-        const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, length + line.length * 3))
-        buffer.copy(grown, 0, 0, length)
-        buffer = grown
-      }
+      buffer = room(buffer, length, line.length * MAX_UTF8_PER_UNIT)
       length += buffer.write(line, length)
+      ends[r] = length
+    }
+    return new TsvLines(buffer.subarray(0, length), ends)
+  }
+}
+
+/** A UTF-16 code unit takes at most 3 bytes of UTF-8. */
+const MAX_UTF8_PER_UNIT = 3
+
+/** `buffer`, or a larger copy of its first `length` bytes, with room for `needed` more. */
+function room(buffer: Buffer, length: number, needed: number): Buffer {
+  if (length + needed <= buffer.length) return buffer
+  const grown = Buffer.allocUnsafe(Math.max(buffer.length * 2, length + needed))
+  buffer.copy(grown, 0, 0, length)
+  return grown
+}
+
+/** A whole number below 2^53 prints in at most 16 digits; then the tab. */
+const NUMBER_FIELD_BYTES = 17
+
+/** Encoded rows, one TSV line each, and where each line ends. */
+export class TsvLines {
+  constructor(
+    readonly bytes: Buffer,
+    private readonly ends: Uint32Array,
+  ) {}
+
+  get length(): number {
+    return this.ends.length
+  }
+
+  /**
+   * The lines at `indices`, in that order. With `first`, each line gets a leading column of
+   * consecutive numbers: the k-th line picked starts with `first + k`.
+   */
+  select(indices: readonly number[], first?: number): Buffer {
+    const extra = first === undefined ? 0 : NUMBER_FIELD_BYTES
+    let buffer: Buffer = Buffer.allocUnsafe(this.bytes.length + indices.length * extra)
+    let length = 0
+    for (let k = 0; k < indices.length; k++) {
+      const i = indices[k]!
+      if (!(i >= 0 && i < this.ends.length)) throw new RangeError(`there is no row ${i}`)
+      const start = i === 0 ? 0 : this.ends[i - 1]!
+      const end = this.ends[i]!
+      buffer = room(buffer, length, end - start + extra)
+      if (first !== undefined) length += buffer.write(`${first + k}\t`, length, 'latin1')
+      length += this.bytes.copy(buffer, length, start, end)
     }
     return buffer.subarray(0, length)
   }

@@ -9,7 +9,7 @@ import { createChdbConnection, type ChdbExtension } from 'chdb/connection'
 import fs from 'node:fs'
 import { Readable } from 'node:stream'
 import { AppError } from '../../errors.js'
-import { TsvEncoder } from './tsv.js'
+import { TsvEncoder, type TsvLines } from './tsv.js'
 
 /** A statement and its bound values. Builders return this; values never reach SQL as text. */
 export interface SqlQuery {
@@ -17,6 +17,13 @@ export interface SqlQuery {
   params?: Record<string, unknown>
   /** Shows up as `log_comment` in the engine's query log, to find a slow report's query. */
   tag?: string
+}
+
+/** Rows encoded for one table's INSERT (`Warehouse.encode`), not inserted yet. */
+export interface EncodedRows {
+  table: string
+  columns: readonly string[]
+  lines: TsvLines
 }
 
 export interface WarehouseOptions {
@@ -112,10 +119,42 @@ export class Warehouse {
    */
   async insert(table: string, rows: readonly object[], tag = `insert:${table}`): Promise<void> {
     if (rows.length === 0) return
+    await this.insertEncoded(await this.encode(table, rows, tag), { tag })
+  }
+
+  /**
+   * Encodes rows for `insertEncoded`, so the work can be done while the engine runs a statement
+   * the insert waits for. The first row's keys name the columns; every row must carry them all.
+   */
+  async encode(table: string, rows: readonly object[], tag = `insert:${table}`): Promise<EncodedRows> {
+    if (rows.length === 0) return { table, columns: [], lines: new TsvEncoder([]).encodeLines([]) }
     try {
       const encoder = await this.encoderFor(table, Object.keys(rows[0]!))
-      const body = encoder.encode(rows)
-      const columns = encoder.columns.map(([name]) => name)
+      return { table, columns: encoder.columns.map(([name]) => name), lines: encoder.encodeLines(rows) }
+    } catch (error) {
+      throw wrap(error, tag)
+    }
+  }
+
+  /**
+   * Inserts encoded rows as one block, durably like `insert`: all of them, or those at `rows` in
+   * that order. `numbered` adds a column holding consecutive numbers from `first` (assigned ids).
+   */
+  async insertEncoded(
+    encoded: EncodedRows,
+    options: { rows?: readonly number[]; numbered?: { column: string; first: number }; tag?: string } = {},
+  ): Promise<void> {
+    const { rows, numbered, tag = `insert:${encoded.table}` } = options
+    if ((rows ?? encoded.lines).length === 0) return
+    const { table } = encoded
+    try {
+      if (numbered && !this.columnTypes.get(table)?.has(numbered.column))
+        throw new Error(`table ${table} has no column ${numbered.column}`)
+      const body =
+        rows || numbered
+          ? encoded.lines.select(rows ?? [...Array(encoded.lines.length).keys()], numbered?.first)
+          : encoded.lines.bytes
+      const columns = numbered ? [numbered.column, ...encoded.columns] : [...encoded.columns]
       const settings = this.settings(tag)
       if (this.chdb) {
         // Every setting here is a number or a string (COMMON_SETTINGS, the tag).

@@ -1,5 +1,5 @@
 import Type from 'typebox'
-import { AUDIT_ACTIONS, AUDIT_OBJECT_TYPES, findInCatalog } from '../../audit/catalog.js'
+import { AUDIT_ACTIONS, AUDIT_OBJECT_TYPES, type CatalogEntry } from '../../audit/catalog.js'
 import {
   EventError,
   EventSchema,
@@ -53,9 +53,20 @@ export const auditsStream = defineStream({
   schema: AuditEvent,
   assignedId: { counter: 'audit_id', column: 'audit_id' },
   toRow(event, tenantId) {
-    const action = resolve(AUDIT_ACTIONS, 'action', event.actionId, event.action)
-    const objectType = resolve(AUDIT_OBJECT_TYPES, 'objectType', event.objectTypeId, event.objectType)
+    const action = resolve(ACTIONS, 'action', event.actionId, event.action)
+    const objectType = resolve(OBJECT_TYPES, 'objectType', event.objectTypeId, event.objectType)
     const changes = event.changes ?? []
+    // One pass over the changes for the four parallel arrays.
+    const fieldIds: number[] = []
+    const fields: string[] = []
+    const oldValues: (string | null)[] = []
+    const newValues: (string | null)[] = []
+    for (const change of changes) {
+      fieldIds.push(change.fieldId ?? 0)
+      fields.push(change.field)
+      oldValues.push(asText(change.oldValue))
+      newValues.push(asText(change.newValue))
+    }
     const details = event.details ? JSON.stringify(event.details) : ''
     if (Buffer.byteLength(details) > MAX_JSON_BYTES)
       throw new EventError(`details: larger than ${MAX_JSON_BYTES} bytes of JSON`)
@@ -71,10 +82,10 @@ export const auditsStream = defineStream({
       user_name: event.userName,
       execution_time_ms: event.executionTimeMs ?? 0,
       details,
-      change_field_ids: changes.map((c) => c.fieldId ?? 0),
-      change_fields: changes.map((c) => c.field),
-      change_old_values: changes.map((c) => asText(c.oldValue)),
-      change_new_values: changes.map((c) => asText(c.newValue)),
+      change_field_ids: fieldIds,
+      change_fields: fields,
+      change_old_values: oldValues,
+      change_new_values: newValues,
       // SEMANTICS.md: SizeInBytes sums the byte length of each record's canonical JSON as ingested.
       size_bytes: Buffer.byteLength(JSON.stringify(event)),
       ingest_key: event.id ?? '',
@@ -82,8 +93,21 @@ export const auditsStream = defineStream({
   },
 })
 
+/** A catalog indexed by id and by lower-cased name: every event looks up two entries. */
+interface CatalogIndex {
+  byId: ReadonlyMap<number, CatalogEntry>
+  byName: ReadonlyMap<string, CatalogEntry>
+}
+
+const indexCatalog = (catalog: readonly CatalogEntry[]): CatalogIndex => ({
+  byId: new Map(catalog.map((entry) => [entry.id, entry])),
+  byName: new Map(catalog.map((entry) => [entry.name.toLowerCase(), entry])),
+})
+const ACTIONS = indexCatalog(AUDIT_ACTIONS)
+const OBJECT_TYPES = indexCatalog(AUDIT_OBJECT_TYPES)
+
 function resolve(
-  catalog: readonly { id: number; name: string }[],
+  catalog: CatalogIndex,
   field: string,
   id: number | undefined,
   name: string | undefined,
@@ -91,7 +115,7 @@ function resolve(
   if (id === undefined && name === undefined) throw new EventError(`${field}: give ${field} or ${field}Id`)
   if (id !== undefined && name !== undefined)
     throw new EventError(`${field}: give ${field} or ${field}Id, not both`)
-  const entry = findInCatalog(catalog, { id, name })
+  const entry = id !== undefined ? catalog.byId.get(id) : catalog.byName.get(name!.toLowerCase())
   if (!entry) {
     throw new EventError(
       id !== undefined
