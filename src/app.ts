@@ -27,6 +27,7 @@ import { AuditService } from './modules/audit/service.js'
 import { ingestRoutes } from './modules/ingest/routes.js'
 import { integrationExportRoutes } from './modules/integration-export/routes.js'
 import { reportDataRoutes } from './modules/report-data/routes.js'
+import { churnRoutes } from './modules/usage-intel/churn/routes.js'
 import { clientListRoutes } from './modules/usage-intel/client-list/routes.js'
 import { eventTrackingRoutes } from './modules/usage-intel/event-tracking-routes.js'
 import { licenseKeyRoutes } from './modules/usage-intel/license-keys/routes.js'
@@ -138,6 +139,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(integrationExportRoutes, { stores })
   await app.register(usageIntelRoutes, { prefix: '/v3', stores })
   await app.register(eventTrackingRoutes, { prefix: '/v3', stores })
+  await app.register(churnRoutes, { prefix: '/v3', stores })
   await app.register(licenseKeyRoutes, { prefix: '/v3', stores })
   await app.register(clientListRoutes, { prefix: '/v3', stores })
   await app.register(trackingFileRoutes, { prefix: '/v3', stores, publicOrigin: config.publicOrigin })

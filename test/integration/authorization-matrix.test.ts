@@ -330,6 +330,26 @@ const ROUTES: RouteCase[] = [
     body: json({ startDate: '2024-03-01', stopDate: '2024-03-31' }),
     expect: ADMIN_ONLY,
   },
+  ...[
+    'engagement/churnAndEngagement',
+    'churn/histogram/days',
+    'churn/histogram/runtime',
+    'churn/histogram/sessions',
+    'eventTracking/churn/lifetime/dataTable',
+  ].map((report): RouteCase => ({
+    method: 'POST',
+    path: `/v3/reporting/${report}/{product_id}`,
+    url: `/v3/reporting/${report}/1`,
+    body: json({ startDate: '2024-03-01', stopDate: '2024-03-31' }),
+    expect: ADMIN_ONLY,
+  })),
+  {
+    method: 'POST',
+    path: '/v3/reporting/eventTracking/churn/lifetime/histogram/{product_id}',
+    url: '/v3/reporting/eventTracking/churn/lifetime/histogram/1',
+    body: json({ startDate: '2024-03-01', stopDate: '2024-03-31', events: [{ category: 'Export' }] }),
+    expect: ADMIN_ONLY,
+  },
   ...(['', 'unregistered/'] as const).map((sub): RouteCase => ({
     method: 'POST',
     path: `/v3/license-key-registry/${sub}{product_id}`,

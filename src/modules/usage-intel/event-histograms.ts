@@ -8,10 +8,11 @@ import {
   checkScope,
   clientsSubquery,
   cohortKeys,
-  cohortRows,
   joinClients,
+  NEW_CLIENTS,
   wholeProduct,
   withinDays,
+  type Cohort,
   type ReportScope,
 } from './scope.js'
 import { largestSegmentFirst, round2 } from './results.js'
@@ -91,7 +92,7 @@ async function populationBySegment(
 }
 
 /** Results per segment, largest population first; without segments, one result even when empty. */
-function segmentsInOrder(population: Map<string, number>, segmented: boolean): [string, number][] {
+export function segmentsInOrder(population: Map<string, number>, segmented: boolean): [string, number][] {
   if (!segmented && population.size === 0) return [['', 0]]
   return largestSegmentFirst(population, (clients) => clients)
 }
@@ -110,14 +111,16 @@ export interface LifetimeSeriesHistograms {
   perMonth: Histogram
 }
 
+/** `cohort`: the population (the churn histogram's: the new clients lost since). */
 export async function lifetimeHistogram(
   stores: Stores,
   request: LifetimeHistogramRequest,
+  cohort: Cohort = NEW_CLIENTS,
 ): Promise<{ segment: string | null; clients: number; series: LifetimeSeriesHistograms[] }[]> {
   checkScope(request)
   const clients = clientsSubquery(request)
   const matcher = seriesMatcher(request.events)
-  const range = { startDate: request.startDate, stopDate: request.stopDate }
+  const range = { startDate: request.startDate, stopDate: request.stopDate, ...cohort.params }
   const columns = LIFETIME_HISTOGRAMS.flatMap((h) =>
     bucketCounts(h.value, h.buckets, h.from).map((sql, i) => `${sql} AS ${h.name}_${i}`),
   )
@@ -128,18 +131,18 @@ export async function lifetimeHistogram(
                 FROM ${joinClients(
                   `SELECT client_key, series, sum(occurrences) AS performed FROM usage_event_totals
                    ARRAY JOIN ${matcher.indexes} AS series
-                   WHERE ${wholeProduct()} AND ${matcher.where} AND client_key IN (${cohortKeys()})
+                   WHERE ${wholeProduct()} AND ${matcher.where} AND client_key IN (${cohortKeys(cohort.rows)})
                    GROUP BY client_key, series`,
                   request,
                   clients,
                 )}
-                INNER JOIN (${cohortRows()}) AS cohort ON cohort.client_key = activity.client_key
+                INNER JOIN (${cohort.rows}) AS cohort ON cohort.client_key = activity.client_key
               )
               GROUP BY segment, series`,
       params: { ...clients.params, ...matcher.params, ...range },
-      tag: 'usage-intel:lifetime-histogram',
+      tag: `usage-intel:${cohort.name}-histogram`,
     }),
-    populationBySegment(stores, request, cohortKeys(), range, 'usage-intel:lifetime-cohort'),
+    populationBySegment(stores, request, cohortKeys(cohort.rows), range, `usage-intel:${cohort.name}-cohort`),
   ])
   const found = new Map(rows.map((row) => [JSON.stringify([row.segment, Number(row.series)]), row]))
   return segmentsInOrder(population, request.segmentBy !== undefined).map(([segment, cohort]) => ({

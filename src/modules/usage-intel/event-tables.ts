@@ -5,10 +5,12 @@ import {
   clientsSubquery,
   cohortKeys,
   joinClients,
+  NEW_CLIENTS,
   wholeProduct,
-  withinDays,
+  type Cohort,
   type ReportScope,
 } from './scope.js'
+import { eventRowsByMonths } from './month-split.js'
 import { compareText, round2 } from './results.js'
 
 /**
@@ -80,37 +82,55 @@ function figures(occurrences: number, clients: number, population: number): Even
 
 /** What a table counts: per-client event rows, and the population's clients. */
 interface TableSource {
-  /** Rows `(client_key, category, name, occurrences)` from the event rollups (migration 0004). */
+  /** Rows `(client_key, category, name, occurrences)` from the event rollups (migrations 0004, 0006). */
   events: string
+  /** What `events` binds beyond the scope's parameters. */
+  params: Record<string, unknown>
   /** Rows `(client_key)`, one per client of the population. */
   population: string
 }
 
-const SOURCES: Record<'basic' | 'lifetime', TableSource> = {
-  basic: {
-    events: `SELECT client_key, category, name, occurrences FROM usage_event_days WHERE ${withinDays()}`,
-    population: `SELECT DISTINCT client_key FROM (${activityRows()})`,
+const SOURCES: Record<'basic' | 'lifetime', (cohort: Cohort, scope: ReportScope) => TableSource> = {
+  basic: (_cohort, scope) => {
+    const events = eventRowsByMonths(scope.startDate, scope.stopDate)
+    return {
+      events: events.query,
+      params: events.params,
+      population: `SELECT DISTINCT client_key FROM (${activityRows()})`,
+    }
   },
-  lifetime: {
+  lifetime: (cohort) => ({
     events: `SELECT client_key, category, name, occurrences FROM usage_event_totals
-             WHERE ${wholeProduct()} AND client_key IN (${cohortKeys()})`,
-    population: cohortKeys(),
-  },
+             WHERE ${wholeProduct()} AND client_key IN (${cohortKeys(cohort.rows)})`,
+    params: {},
+    population: cohortKeys(cohort.rows),
+  }),
 }
 
+/** `cohort`: the lifetime table's population (the churn table's: the new clients lost since). */
 export async function eventTable(
   stores: Stores,
   kind: 'basic' | 'lifetime',
   request: EventTableRequest,
+  cohort: Cohort = NEW_CLIENTS,
 ): Promise<EventTable> {
   checkScope(request)
-  const source = SOURCES[kind]
+  const source = SOURCES[kind](cohort, request)
+  const tag = `usage-intel:event-table-${kind === 'basic' ? kind : cohort.name}`
   const clients = clientsSubquery(request)
-  const params = { ...clients.params, startDate: request.startDate, stopDate: request.stopDate }
+  const params = {
+    ...clients.params,
+    ...cohort.params,
+    ...source.params,
+    startDate: request.startDate,
+    stopDate: request.stopDate,
+  }
   const segmented = request.segmentBy !== undefined
-  const sets = segmented
-    ? '(category, name, segment), (category, name), (category, segment), (category)'
-    : '(category, name, segment), (category, segment)' // one segment, '': the totals
+  // A client has one segment, so the figures of all clients are the sums of their segments': the
+  // queries count per segment only (each grouping set is a pass over the rows), and per category
+  // only for the category rows of the tree view.
+  const sets =
+    request.view === 'tree' ? '(category, name, segment), (category, segment)' : '(category, name, segment)'
   const [eventRows, populationRows] = await Promise.all([
     stores.warehouse.query<{
       category: string
@@ -119,29 +139,25 @@ export async function eventTable(
       occurrences: string
       clients: string
       name_total: string
-      segment_total: string
     }>({
       query: `SELECT category, name, clients.segment AS segment, sum(activity.occurrences) AS occurrences,
-                     uniqExact(activity.client_key) AS clients,
-                     grouping(name) AS name_total, grouping(segment) AS segment_total
+                     uniqExact(activity.client_key) AS clients, grouping(name) AS name_total
               FROM ${joinClients(source.events, request, clients)}
               GROUP BY GROUPING SETS (${sets})`,
       params,
-      tag: `usage-intel:event-table-${kind}`,
+      tag,
     }),
-    stores.warehouse.query<{ segment: string; clients: string; total: string }>({
-      query: `SELECT clients.segment AS segment, count() AS clients, grouping(segment) AS total
+    stores.warehouse.query<{ segment: string; clients: string }>({
+      query: `SELECT clients.segment AS segment, count() AS clients
               FROM ${joinClients(source.population, request, clients)}
-              GROUP BY GROUPING SETS ((segment), ())`,
+              GROUP BY segment`,
       params,
-      tag: `usage-intel:event-table-${kind}-population`,
+      tag: `${tag}-population`,
     }),
   ])
 
-  const population = new Map<string | null, number>()
-  for (const row of populationRows)
-    population.set(Number(row.total) ? null : row.segment, Number(row.clients))
-  const populationOf = (segment: string | null) => population.get(segment) ?? 0
+  const population = new Map(populationRows.map((row) => [row.segment, Number(row.clients)]))
+  const allClients = [...population.values()].reduce((sum, clients) => sum + clients, 0)
 
   // Category rows hold their names' rows; each row its segments.
   const categories = new Map<string, EventTableRow & { children: EventTableRow[] }>()
@@ -162,13 +178,21 @@ export async function eventTable(
     }
     return nameRow
   }
+  const totals = new Map<EventTableRow, { occurrences: number; clients: number }>()
   for (const row of eventRows) {
     const target = rowOf(row.category, Number(row.name_total) ? null : row.name)
-    const segment = segmented && !Number(row.segment_total) ? row.segment : null
-    const values = figures(Number(row.occurrences), Number(row.clients), populationOf(segment))
-    if (segment === null) Object.assign(target, values)
-    else (target.segments ??= []).push({ segment, ...values })
+    const occurrences = Number(row.occurrences)
+    const performers = Number(row.clients)
+    const total = totals.get(target) ?? { occurrences: 0, clients: 0 }
+    totals.set(target, { occurrences: total.occurrences + occurrences, clients: total.clients + performers })
+    if (segmented)
+      (target.segments ??= []).push({
+        segment: row.segment,
+        ...figures(occurrences, performers, population.get(row.segment) ?? 0),
+      })
   }
+  for (const [target, total] of totals)
+    Object.assign(target, figures(total.occurrences, total.clients, allClients))
 
   const needle = request.search?.toLowerCase()
   const matches = (row: EventTableRow) =>
@@ -195,7 +219,7 @@ export async function eventTable(
   }
   const first = (request.page - 1) * request.pageSize
   return {
-    clients: populationOf(null),
+    clients: allClients,
     totalRows: rows.length,
     page: request.page,
     pageSize: request.pageSize,

@@ -62,7 +62,7 @@ const TrackingChangesBody = Type.Object(
   },
 )
 
-const TableBody = Type.Object(
+export const TableBody = Type.Object(
   {
     ...ReportScopeProperties,
     view: Type.Optional(
@@ -87,6 +87,14 @@ const TableBody = Type.Object(
     examples: [{ ...SCOPE_EXAMPLE, view: 'tree', segmentBy: 'os', pageSize: 20 }],
   },
 )
+/** What a data table request leaves out. */
+export const TABLE_DEFAULTS = {
+  view: 'flat',
+  sortBy: 'occurrences',
+  sortOrder: 'desc',
+  page: 1,
+  pageSize: 50,
+} as const
 const Figures = {
   occurrences: Type.Integer(),
   clients: Type.Integer({ description: 'Clients who performed it' }),
@@ -107,7 +115,7 @@ const TableRow = Type.Object({
   ...EventRow.properties,
   children: Type.Optional(Type.Array(EventRow, { description: 'Tree view: the category’s names' })),
 })
-const TableResponse = Type.Object({
+export const TableResponse = Type.Object({
   clients: Type.Integer({ description: 'The population the percentages are of' }),
   totalRows: Type.Integer({ description: 'Rows (categories in the tree view) over all pages' }),
   page: Type.Integer(),
@@ -163,7 +171,7 @@ const TimelineResponse = Type.Object({
 
 const bucketList = (buckets: readonly { label: string }[]) => ['0', ...buckets.map((b) => b.label)].join(', ')
 
-const LifetimeHistogramBody = Type.Object(
+export const LifetimeHistogramBody = Type.Object(
   { ...ReportScopeProperties, events: EventSeriesSchema },
   {
     additionalProperties: false,
@@ -175,7 +183,7 @@ const LifetimeHistogramBody = Type.Object(
     ],
   },
 )
-const LifetimeHistogramResponse = Type.Object({
+export const LifetimeHistogramResponse = Type.Object({
   results: Type.Array(
     Type.Object({
       segment: SegmentValue,
@@ -282,13 +290,6 @@ export async function eventTrackingRoutes(
     },
   )
 
-  const tableDefaults = {
-    view: 'flat',
-    sortBy: 'occurrences',
-    sortOrder: 'desc',
-    page: 1,
-    pageSize: 50,
-  } as const
   for (const kind of ['lifetime', 'basic'] as const) {
     app.post(
       `/reporting/eventTracking/${kind}/dataTable/:product_id`,
@@ -307,7 +308,7 @@ export async function eventTrackingRoutes(
         },
       },
       async (request) =>
-        eventTable(stores, kind, { ...tableDefaults, ...request.body, ...reportTarget(request) }),
+        eventTable(stores, kind, { ...TABLE_DEFAULTS, ...request.body, ...reportTarget(request) }),
     )
   }
 

@@ -1,5 +1,11 @@
 import type { Stores } from '../../store/stores.js'
-import { activityRows, clientsSubquery, joinClients, type ReportScope } from './scope.js'
+import {
+  activityRows,
+  clientsSubquery,
+  joinClients,
+  needsClientProperties,
+  type ReportScope,
+} from './scope.js'
 
 /** How a timeline splits its range: days, ISO weeks (from Monday), months, or not at all. */
 export const DATE_SPLITS = ['day', 'week', 'month', 'none'] as const
@@ -16,6 +22,20 @@ export function periodSql(split: DateSplit, day: string): string {
       return `toString(toStartOfMonth(${day}))`
     case 'none':
       return '{startDate:String}'
+  }
+}
+
+/** The first day of the period a day falls in, as a Date: grouped by before periodSql names it. */
+function periodStartSql(split: DateSplit, day: string): string {
+  switch (split) {
+    case 'day':
+      return day
+    case 'week':
+      return `toMonday(${day})`
+    case 'month':
+      return `toStartOfMonth(${day})`
+    case 'none':
+      return 'toDate({startDate:String})'
   }
 }
 
@@ -63,6 +83,14 @@ export async function activityByPeriod(
   split: DateSplit,
 ): Promise<PeriodActivity[]> {
   const clients = clientsSubquery(scope)
+  // Joined with the clients, each client's days are first summed per period: the join then reads
+  // a row per client and period instead of one per client and day (a quarter's totals: 4× less
+  // work). Without the join, counting distinct clients over the day rows is the faster.
+  const perClient = needsClientProperties(scope)
+  const source = perClient
+    ? `SELECT client_key, ${periodStartSql(split, 'day')} AS period_start, sum(sessions) AS sessions, sum(seconds) AS seconds
+       FROM (${activityRows()}) GROUP BY client_key, period_start`
+    : `SELECT client_key, day AS period_start, sessions, seconds FROM (${activityRows()})`
   const rows = await stores.warehouse.query<{
     segment: string
     sub_segment: string
@@ -71,10 +99,10 @@ export async function activityByPeriod(
     sessions: string
     seconds: string
   }>({
-    query: `SELECT clients.segment AS segment, clients.sub_segment AS sub_segment, ${periodSql(split, 'day')} AS period,
-                   uniqExact(activity.client_key) AS active, sum(activity.sessions) AS sessions,
-                   sum(activity.seconds) AS seconds
-            FROM ${joinClients(activityRows(), scope, clients)}
+    query: `SELECT clients.segment AS segment, clients.sub_segment AS sub_segment, ${periodSql(split, 'activity.period_start')} AS period,
+                   ${perClient ? 'count()' : 'uniqExact(activity.client_key)'} AS active,
+                   sum(activity.sessions) AS sessions, sum(activity.seconds) AS seconds
+            FROM ${joinClients(source, scope, clients)}
             GROUP BY segment, sub_segment, period`,
     params: { ...clients.params, startDate: scope.startDate, stopDate: scope.stopDate },
     tag: 'usage-intel:activity-by-period',

@@ -3,11 +3,17 @@ import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
 import type { Stores } from '../../store/stores.js'
 import { productAccessHook, productProperties, propertyValues, reportTarget } from './properties.js'
-import { DEFAULT_DAYS_UNTIL_LOST, LOST_DATES, dateRangeReport } from './date-range.js'
+import { DEFAULT_DAYS_UNTIL_LOST, dateRangeReport } from './date-range.js'
 import { DATE_SPLITS } from './periods.js'
 import { DEFAULT_ACTIVE_WITHIN_DAYS, currentReport } from './current.js'
 import { ReportScopeProperties, SCOPE_EXAMPLE } from './scope.js'
-import { HistogramSchema, ProductParams, SegmentValue } from './schemas.js'
+import {
+  DaysUntilDeclaredLost,
+  HistogramSchema,
+  LostDateSchema,
+  ProductParams,
+  SegmentValue,
+} from './schemas.js'
 import { usageDistribution } from './usage-distribution.js'
 
 const PropertySchema = Type.Object({
@@ -78,19 +84,8 @@ const DateRangeBody = Type.Object(
         description: 'Periods: day, week (ISO, from Monday), month, or none (the whole range)',
       }),
     ),
-    daysUntilDeclaredLost: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        maximum: 365,
-        description: `Days without activity after which a client is lost; default ${DEFAULT_DAYS_UNTIL_LOST}`,
-      }),
-    ),
-    lostDate: Type.Optional(
-      Type.Enum([...LOST_DATES], {
-        description:
-          'Count a lost client on its last active day (lastSeen, default) or on the day it was declared lost',
-      }),
-    ),
+    daysUntilDeclaredLost: Type.Optional(DaysUntilDeclaredLost),
+    lostDate: Type.Optional(LostDateSchema),
   },
   {
     additionalProperties: false,

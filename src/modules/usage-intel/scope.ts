@@ -120,7 +120,7 @@ export const withinDays = (from = 'startDate', to = 'stopDate') =>
    AND day >= toDate({${from}:String}) AND day <= toDate({${to}:String})`
 
 /** Whether clients must be known to count: filters and segments need their properties. */
-const needsClientProperties = (scope: ReportScope) =>
+export const needsClientProperties = (scope: ReportScope) =>
   scope.segmentBy !== undefined || scope.subSegmentBy !== undefined || (scope.globalFilters?.length ?? 0) > 0
 
 /**
@@ -151,15 +151,29 @@ export const cohortRows = () => `
   FROM (${lifetimeRows()})
   WHERE first_day >= toDate({startDate:String}) AND first_day <= toDate({stopDate:String})`
 
-/** The cohort's clients, for an `IN` that narrows a scan before it groups. */
-export const cohortKeys = () => `SELECT client_key FROM (${cohortRows()})`
+/** The clients of a cohort's rows (the new clients by default), for an `IN` that narrows a scan before it groups. */
+export const cohortKeys = (rows = cohortRows()) => `SELECT client_key FROM (${rows})`
+
+/**
+ * The population of a lifetime report: `rows` with the columns of `cohortRows`, the parameters
+ * they bind beyond the scope's, and a `name` for the tags of its queries.
+ */
+export interface Cohort {
+  name: string
+  rows: string
+  params: Record<string, unknown>
+}
+/** The lifetime reports' cohort: the clients first seen within the report's days. */
+export const NEW_CLIENTS: Cohort = { name: 'lifetime', rows: cohortRows(), params: {} }
 
 /**
  * Per-client rows (`client_key`) joined with their segment; with filters or a segment, known
  * clients only. Without either every row counts in the one segment '', so the clients need not
- * be read: a one-row join gives the same columns.
+ * be read: each row carries a constant tuple named `clients`, so that `clients.segment` and
+ * `clients.sub_segment` read '' as they would from the join. (A one-row CROSS JOIN gives the same
+ * columns but copies every row through it: three times slower over millions of rows.)
  */
 export const joinClients = (source: string, scope: ReportScope, clients: SqlQuery) =>
   needsClientProperties(scope)
     ? `(${source}) AS activity INNER JOIN (${clients.query}) AS clients ON clients.client_key = activity.client_key`
-    : `(${source}) AS activity CROSS JOIN (SELECT '' AS segment, '' AS sub_segment) AS clients`
+    : `(SELECT *, CAST(('', ''), 'Tuple(segment String, sub_segment String)') AS clients FROM (${source})) AS activity`

@@ -28,10 +28,11 @@ const RUNTIME_BUCKETS: Bucket[] = [
   { label: '4:01+', max: null },
 ]
 
+/** `from`: the first bucket's lower edge, included. */
 export const HISTOGRAMS = [
-  { name: 'activeDays', column: 'days', buckets: COUNT_BUCKETS },
-  { name: 'sessions', column: 'session_count', buckets: COUNT_BUCKETS },
-  { name: 'runtime', column: 'runtime', buckets: RUNTIME_BUCKETS },
+  { name: 'activeDays', column: 'days', buckets: COUNT_BUCKETS, from: 1 },
+  { name: 'sessions', column: 'session_count', buckets: COUNT_BUCKETS, from: 1 },
+  { name: 'runtime', column: 'runtime', buckets: RUNTIME_BUCKETS, from: 0 },
 ] as const
 
 export interface DistributionResult {
@@ -46,9 +47,7 @@ export async function usageDistribution(stores: Stores, scope: ReportScope): Pro
   checkScope(scope)
   const clients = clientsSubquery(scope)
   const columns = HISTOGRAMS.flatMap((h) =>
-    bucketCounts(h.column, h.buckets, h.name === 'runtime' ? 0 : 1).map(
-      (sql, i) => `${sql} AS ${h.name}_${i}`,
-    ),
+    bucketCounts(h.column, h.buckets, h.from).map((sql, i) => `${sql} AS ${h.name}_${i}`),
   )
   const rows = await stores.warehouse.query<Record<string, string>>({
     query: `SELECT clients.segment AS segment, count() AS clients, ${columns.join(', ')} FROM ${joinClients(

@@ -4,6 +4,10 @@ import { platformUsageTables } from './migrations/0002-platform-usage.js'
 import { clientLifetimeTables } from './migrations/0003-client-lifetimes.js'
 import { usageRollupTables } from './migrations/0004-usage-rollups.js'
 import { auditHourCountTables } from './migrations/0005-audit-hour-counts.js'
+import { eventMonthTables } from './migrations/0006-event-months.js'
+import { reviewerRollupTables } from './migrations/0007-reviewer-rollups.js'
+import { userLicenseTables } from './migrations/0008-user-licenses.js'
+import { clientUsageTotalTables } from './migrations/0009-client-usage-totals.js'
 import type { Warehouse } from './warehouse.js'
 
 /** Every warehouse migration, in order. A migration is never edited once released: add the next one. */
@@ -13,6 +17,10 @@ export const WAREHOUSE_MIGRATIONS: readonly WarehouseMigration[] = [
   clientLifetimeTables,
   usageRollupTables,
   auditHourCountTables,
+  eventMonthTables,
+  reviewerRollupTables,
+  userLicenseTables,
+  clientUsageTotalTables,
 ]
 
 const migrationLog: TableDef = {
