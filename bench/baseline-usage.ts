@@ -44,12 +44,20 @@ const TABLES = [
      document_units bigint      NOT NULL,
      pages          bigint      NOT NULL
    )`,
+  `CREATE TABLE user_licenses (
+     tenant_id    integer     NOT NULL,
+     user_id      bigint      NOT NULL,
+     effective_at timestamptz NOT NULL,
+     change       text        NOT NULL,
+     license_type text        NOT NULL
+   )`,
 ]
 
 /** Built after the load: each workspace's snapshots and jobs in time order, as the service reads them. */
 const INDEXES = [
   'CREATE UNIQUE INDEX workspace_usage_ws_time ON workspace_usage (tenant_id, workspace_id, snapshot_at)',
   'CREATE INDEX processing_jobs_ws_time ON processing_jobs (tenant_id, workspace_id, completed_at)',
+  'CREATE INDEX user_licenses_user_time ON user_licenses (tenant_id, user_id, effective_at)',
 ]
 
 const sameColumns = (columns: string[]) => columns.map((c) => [c, c] as const)
@@ -90,6 +98,15 @@ export const USAGE_EXPORTS: readonly TableExport[] = [
       ['workspace_id', 'Int64'],
       ['completed_at', 'DateTime64'],
       ['job_id', 'String'],
+    ],
+  ),
+  tableExport(
+    'user_licenses',
+    sameColumns(['tenant_id', 'user_id', 'effective_at', 'change', 'license_type']),
+    [
+      ['user_id', 'Int64'],
+      ['effective_at', 'DateTime64'],
+      ['ingest_key', 'String'],
     ],
   ),
 ]
@@ -136,10 +153,10 @@ export async function finishUsageTables(
 ): Promise<{ seconds: number; tableBytes: number; indexBytes: number }> {
   const started = performance.now()
   for (const sql of INDEXES) await client.query(sql)
-  await client.query('VACUUM (ANALYZE) workspaces, workspace_usage, processing_jobs')
+  await client.query('VACUUM (ANALYZE) workspaces, workspace_usage, processing_jobs, user_licenses')
   const { rows } = await client.query<{ table: string; indexes: string }>(
     `SELECT sum(pg_table_size(t)) AS table, sum(pg_indexes_size(t)) AS indexes
-     FROM unnest(ARRAY['workspaces', 'workspace_usage', 'processing_jobs']::regclass[]) AS t`,
+     FROM unnest(ARRAY['workspaces', 'workspace_usage', 'processing_jobs', 'user_licenses']::regclass[]) AS t`,
   )
   return {
     seconds: (performance.now() - started) / 1000,
@@ -182,6 +199,7 @@ const WORKSPACE_COLUMNS: Record<string, string> = {
   'Produced Pages': 'coalesce(j.produced_pages, 0)',
   'Translation Document Units': 'coalesce(j.translation_units, 0)',
   'Analytics Indexed Documents': 'coalesce(j.analytics_units, 0)',
+  'Licensed Active Users': 'coalesce(l.users, 0)',
 }
 
 /**
@@ -207,8 +225,9 @@ const workspaceMonths = (joins = '') => `
 /**
  * The Workspace report's rows in Tally's order (workspace, then month), each metric's value as
  * Tally's details answer it: numbers as numbers, text and instants as text, null where empty. The
- * three sources are grouped by workspace and UTC month within the range, then joined to every
- * (workspace, month) row.
+ * three sources are grouped by workspace and UTC month within the range, as are the audits of users
+ * who held a license in their month (rebuilt from the license changes with `lead()`), then joined
+ * to every (workspace, month) row.
  */
 export async function workspaceReport(
   pool: pg.Pool,
@@ -247,10 +266,28 @@ export async function workspaceReport(
        SELECT workspace_id, ${month('"timestamp"')} AS month, count(DISTINCT user_id) AS users,
               count(*) AS actions
        FROM audits WHERE ${inRange('"timestamp"')} GROUP BY 1, 2
+     ), held AS (
+       -- Each user's licensed periods within the range: an assignment to the user's next change.
+       SELECT user_id, greatest(effective_at, $4) AS held_from, least(coalesce(next_at, $5), $5) AS held_until
+       FROM (SELECT user_id, change, effective_at,
+                    lead(effective_at) OVER (PARTITION BY user_id
+                                             ORDER BY effective_at, change = 'Assigned', license_type COLLATE "C") AS next_at
+             FROM user_licenses WHERE tenant_id = $1 AND effective_at < $5) AS changes
+       WHERE change = 'Assigned' AND least(coalesce(next_at, $5), $5) > greatest(effective_at, $4)
+     ), licensed AS (
+       SELECT DISTINCT user_id, generate_series(date_trunc('month', held_from AT TIME ZONE 'UTC'),
+                                                date_trunc('month', (held_until - interval '1 millisecond') AT TIME ZONE 'UTC'),
+                                                interval '1 month')::date AS month
+       FROM held
+     ), l AS (
+       SELECT a.workspace_id, ${month('a."timestamp"')} AS month, count(DISTINCT a.user_id) AS users
+       FROM audits a JOIN licensed ON licensed.user_id = a.user_id AND licensed.month = ${month('a."timestamp"')}
+       WHERE a.tenant_id = $1 AND a."timestamp" >= $4 AND a."timestamp" < $5
+       GROUP BY 1, 2
      )
      SELECT ${select.join(', ')}
      ${workspaceMonths(
-       ['u', 'j', 'a']
+       ['u', 'j', 'a', 'l']
          .map((t) => `LEFT JOIN ${t} ON ${t}.workspace_id = w.artifact_id AND ${t}.month = m.month`)
          .join('\n'),
      )}

@@ -3,6 +3,7 @@ import { type DemoPlan, type DemoStep, generateDemo } from '../src/demo/index.js
 import { DEFAULT_TENANT_ID } from '../src/modules/identity/caller.js'
 import { auditsStream } from '../src/modules/ingest/streams/audits.js'
 import { processingJobsStream, workspaceUsageStream } from '../src/modules/ingest/streams/platform-usage.js'
+import { userLicensesStream } from '../src/modules/ingest/streams/user-licenses.js'
 
 /**
  * The benchmark's data: the demo generator's audit stream and the usage reports' sources. The
@@ -56,7 +57,7 @@ export function toAuditRow(event: AuditEvent, auditId: number): Record<string, u
 }
 
 /** The usage reports' event streams, as the demo plan names them. */
-export const USAGE_STREAMS = [workspaceUsageStream, processingJobsStream] as const
+export const USAGE_STREAMS = [workspaceUsageStream, processingJobsStream, userLicensesStream] as const
 
 /**
  * Workspaces of the usage data: one per 100 audits, at most 10,000 (issue 6 sizes the report at

@@ -49,6 +49,7 @@ interface Options {
   seed: number
   profile?: string
   keep: boolean
+  only?: number[]
 }
 
 function positiveInteger(text: string): number {
@@ -56,6 +57,17 @@ function positiveInteger(text: string): number {
   if (!Number.isSafeInteger(value) || value < 1)
     throw new InvalidArgumentError('expected a positive whole number')
   return value
+}
+
+function scenarioNumbers(text: string): number[] {
+  const known = new Set(SCENARIOS.map((scenario) => scenario.number))
+  const numbers = text.split(',').map((part) => Number(part.trim()))
+  const unknown = numbers.filter((n) => !known.has(n))
+  if (unknown.length > 0)
+    throw new InvalidArgumentError(
+      `no scenario ${unknown.join(', ')}; the scenarios are ${[...known].join(', ')}`,
+    )
+  return numbers
 }
 
 const program = new Command('bench')
@@ -74,6 +86,11 @@ const program = new Command('bench')
   )
   .option('--seed <n>', 'demo generator seed', (text) => Number.parseInt(text, 10), 1)
   .option('--profile <dir>', 'write a V8 CPU profile of the server process into <dir> when it stops')
+  .option(
+    '--only <numbers>',
+    'run only these scenarios, by number, comma-separated (e.g. 1 or 2,3)',
+    scenarioNumbers,
+  )
   .option(
     '--keep',
     'keep the data directory and the PostgreSQL database (see bench/query-breakdown.ts)',
@@ -136,7 +153,10 @@ async function main(options: Options): Promise<void> {
       tempDir,
     }
     const results: ScenarioResult[] = []
-    for (const scenario of SCENARIOS) {
+    const scenarios = options.only
+      ? SCENARIOS.filter((scenario) => options.only!.includes(scenario.number))
+      : SCENARIOS
+    for (const scenario of scenarios) {
       const waited = await server.waitUntilIdle()
       log(`scenario ${scenario.number}: ${scenario.title} (server idle after ${waited.toFixed(0)} s)`)
       results.push(await scenario.run(ctx))

@@ -54,7 +54,8 @@ const running = new Set<ChildProcess>()
 process.once('exit', () => running.forEach((child) => child.kill('SIGKILL')))
 
 export async function startServer(options: StartServerOptions): Promise<TallyServer> {
-  const clientId = 'tally-bench'
+  // A client of its own per start: a kept data directory already holds the clients of earlier ones.
+  const clientId = `tally-bench-${crypto.randomBytes(4).toString('hex')}`
   const clientSecret = crypto.randomBytes(24).toString('hex')
   const env: NodeJS.ProcessEnv = { ...process.env }
   for (const name of DROPPED_ENV) delete env[name]

@@ -8,7 +8,8 @@ import { BATCH_ROWS, BENCH_TENANT_ID, USAGE_STREAMS, stepOf, usageWorkspaceCount
  * The usage reports' sources for scenarios 6 and 7: the demo plan's `workspace-usage` snapshots and
  * `processing-jobs` of its workspaces, inserted through the streams' own `toRow`, then copied inside
  * the engine (and the workspaces in the control plane) until there are as many workspaces as the
- * run's size asks for (usageWorkspaceCount). Runs in the prepare process, on the stores it owns.
+ * run's size asks for (usageWorkspaceCount); and its `user-licenses` changes, not copied: the audit
+ * copies keep the block's users. Runs in the prepare process, on the stores it owns.
  */
 
 export interface UsageData {
@@ -92,13 +93,14 @@ export async function loadUsage(
   if (entities?.n !== workspaces)
     throw new Error(`${entities?.n} workspaces after the copies, expected ${workspaces}`)
   const rows: UsageData['rows'] = {}
-  for (const table of Object.keys(COPIED_COLUMNS)) {
+  for (const { table } of USAGE_STREAMS) {
     const [row] = await stores.warehouse.query<{ n: string }>({ query: `SELECT count() AS n FROM ${table}` })
     rows[table] = { generated: generated[table]!, total: Number(row?.n) }
   }
   const [size] = await stores.warehouse.query<{ bytes: string }>({
     query: `SELECT sum(bytes_on_disk) AS bytes FROM system.parts
-            WHERE database = currentDatabase() AND active AND table IN ('workspace_usage', 'processing_jobs')`,
+            WHERE database = currentDatabase() AND active AND has({tables:Array(String)}, table)`,
+    params: { tables: USAGE_STREAMS.map((stream) => stream.table) },
   })
   return {
     workspaces,

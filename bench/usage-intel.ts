@@ -164,6 +164,27 @@ const REPORTS: { name: string; path: string; body: object }[] = [
     },
   },
   { name: 'advanced, 4 events', path: 'reporting/eventTracking/advanced/fullReport', body: RANGE },
+  {
+    name: 'churn and engagement, weeks',
+    path: 'reporting/engagement/churnAndEngagement',
+    body: { ...RANGE, unit: 'weeks' },
+  },
+  {
+    name: 'churn and engagement, by OS, declared',
+    path: 'reporting/engagement/churnAndEngagement',
+    body: { ...RANGE, segmentBy: 'os', lostDate: 'declared' },
+  },
+  ...['days', 'runtime', 'sessions'].map((kind) => ({
+    name: `churn ${kind} histogram`,
+    path: `reporting/churn/histogram/${kind}`,
+    body: RANGE,
+  })),
+  { name: 'churn data table', path: 'reporting/eventTracking/churn/lifetime/dataTable', body: RANGE },
+  {
+    name: 'churn event histogram, 2 series',
+    path: 'reporting/eventTracking/churn/lifetime/histogram',
+    body: { ...RANGE, events: [{ category: 'Export' }, { category: 'Share', name: 'Action 2' }] },
+  },
 ]
 const ADVANCED = ['Action 1', 'Action 2'].flatMap((name) =>
   ['Export', 'Share'].map((category) => ({ category, name })),
@@ -174,6 +195,23 @@ interface Options {
   sessions: number
   runs: number
   out?: string
+  dataDir?: string
+}
+
+/** What a kept data directory was prepared with: reused only for the same sizes on the same day. */
+interface Prepared {
+  clients: number
+  sessions: number
+  yearStart: string
+}
+const PREPARED_FILE = 'usage-intel-prepared.json'
+
+function preparedIn(dataDir: string): Prepared | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(dataDir, PREPARED_FILE), 'utf8')) as Prepared
+  } catch {
+    return undefined
+  }
 }
 
 function positiveInteger(text: string): number {
@@ -184,14 +222,22 @@ function positiveInteger(text: string): number {
 }
 
 async function main(options: Options): Promise<void> {
-  const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tally-bench-ui-'))
-  const dataDir = path.join(tempDir, 'data')
+  const tempDir = options.dataDir ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'tally-bench-ui-'))
+  const dataDir = options.dataDir ? path.resolve(options.dataDir) : path.join(tempDir!, 'data')
   let server: Awaited<ReturnType<typeof startServer>> | undefined
   try {
     log(
-      `${formatNumber(options.clients)} clients, ${formatNumber(options.sessions)} sessions, data in ${tempDir}`,
+      `${formatNumber(options.clients)} clients, ${formatNumber(options.sessions)} sessions, data in ${dataDir}`,
     )
-    await runChild(['prepare', JSON.stringify({ dataDir, ...options })])
+    const wanted: Prepared = { clients: options.clients, sessions: options.sessions, yearStart: YEAR_START }
+    const kept = preparedIn(dataDir)
+    if (kept && JSON.stringify(kept) === JSON.stringify(wanted)) log('reusing the data prepared there')
+    else {
+      if (fs.existsSync(dataDir) && fs.readdirSync(dataDir).length > 0)
+        throw new Error(`${dataDir} is not empty and holds no data prepared for these sizes today`)
+      await runChild(['prepare', JSON.stringify({ ...options, dataDir })])
+      if (options.dataDir) fs.writeFileSync(path.join(dataDir, PREPARED_FILE), JSON.stringify(wanted))
+    }
     server = await startServer({ root: ROOT, dataDir })
     const post = async (route: string, body: object, method = 'POST') => {
       const response = await fetch(`${server!.url}/v3/${route}/${PRODUCT}`, {
@@ -233,7 +279,7 @@ async function main(options: Options): Promise<void> {
     log(`report written to ${path.relative(process.cwd(), out)}`)
   } finally {
     await server?.stop().catch(() => undefined)
-    fs.rmSync(tempDir, { recursive: true, force: true })
+    if (tempDir) fs.rmSync(tempDir, { recursive: true, force: true })
   }
 }
 
@@ -256,6 +302,10 @@ const program = new Command('bench:usage-intel')
   .option('--sessions <n>', 'sessions (and 2.4 times as many events)', positiveInteger, 10_000_000)
   .option('--runs <n>', 'measured runs per report, after 2 warm-ups', positiveInteger, 10)
   .option('--out <file>', 'the JSON report (default bench/results/usage-intel-latest.json)')
+  .option(
+    '--data-dir <dir>',
+    'prepare the data into <dir> and keep it; a later run with the same sizes on the same day reuses it',
+  )
 program
   .command('prepare', { hidden: true })
   .argument('<args>')

@@ -11,7 +11,7 @@ import { type BenchContext, type Scenario, measure, timed } from './scenario.js'
  * Scenario 1: NDJSON batches of 50,000 audits POSTed one after another to the running server's
  * `/ingest/v1/audits`, in events per second (request sent to 200 received; the body is serialized
  * beforehand). Beside it, the raw engine insert rate: the same rows, as the ingestion service
- * would store them, inserted with `Warehouse.insert` (one JSONEachRow INSERT of 50,000 rows, fsync
+ * would store them, inserted with `Warehouse.insert` (one TabSeparated INSERT of 50,000 rows, fsync
  * on) into an embedded chDB in this process. Their ratio is what the server's work around the
  * insert costs: HTTP, JSON parsing and validation, the idempotency lookup, the key INSERT.
  */
