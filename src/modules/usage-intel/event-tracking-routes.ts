@@ -1,4 +1,3 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
 import type { Stores } from '../../store/stores.js'
@@ -9,7 +8,7 @@ import { NORMALIZATIONS, eventTimeline } from './event-timeline.js'
 import { listTrackedEvents, setTrackedEvents } from './event-tracking.js'
 import { EventRefSchema, EventSeriesSchema } from './events.js'
 import { DATE_SPLITS } from './periods.js'
-import { productAccessHook, reportTarget } from './properties.js'
+import { productRoutes, reportTarget } from './properties.js'
 import { HistogramSchema, ProductParams, SegmentValue } from './schemas.js'
 import { ReportScopeProperties, SCOPE_EXAMPLE } from './scope.js'
 
@@ -247,9 +246,8 @@ export async function eventTrackingRoutes(
   options: { stores: Stores },
 ): Promise<void> {
   const { stores } = options
-  const app = instance.withTypeProvider<TypeBoxTypeProvider>()
+  const app = productRoutes(instance, stores)
   const tags = ['usage intelligence']
-  app.addHook('preHandler', productAccessHook(stores))
 
   app.get(
     '/event-tracking/:product_id',

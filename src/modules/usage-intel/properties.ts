@@ -1,4 +1,5 @@
-import type { FastifyRequest } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { NotFoundError, ValidationError } from '../../errors.js'
 import type { Stores } from '../../store/stores.js'
 import { requirePermission, type Caller } from '../identity/caller.js'
@@ -46,9 +47,19 @@ export async function requireProduct(stores: Stores, caller: Caller, productId: 
  * The preHandler of the routes under `/:product_id`: they answer only for a product the caller may
  * see (a 403 otherwise) and Tally knows (a 404 otherwise).
  */
-export const productAccessHook = (stores: Stores) => async (request: FastifyRequest) => {
+const productAccessHook = (stores: Stores) => async (request: FastifyRequest) => {
   const { product_id: productId } = request.params as { product_id?: number }
   if (productId !== undefined) await requireProduct(stores, request.caller, productId)
+}
+
+/**
+ * A usage intelligence route group's app: typed by TypeBox, with the product check on every route,
+ * so no group of routes under `/:product_id` can leave it out.
+ */
+export function productRoutes(instance: FastifyInstance, stores: Stores) {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>()
+  app.addHook('preHandler', productAccessHook(stores))
+  return app
 }
 
 /** Whose data a product route reports on: the caller's tenant, the product in the path. */

@@ -1,8 +1,7 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
 import type { Stores } from '../../store/stores.js'
-import { productAccessHook, productProperties, propertyValues, reportTarget } from './properties.js'
+import { productRoutes, productProperties, propertyValues, reportTarget } from './properties.js'
 import { DEFAULT_DAYS_UNTIL_LOST, dateRangeReport } from './date-range.js'
 import { DATE_SPLITS } from './periods.js'
 import { DEFAULT_ACTIVE_WITHIN_DAYS, currentReport } from './current.js'
@@ -168,9 +167,8 @@ export async function usageIntelRoutes(
   options: { stores: Stores },
 ): Promise<void> {
   const { stores } = options
-  const app = instance.withTypeProvider<TypeBoxTypeProvider>()
+  const app = productRoutes(instance, stores)
   const tags = ['usage intelligence']
-  app.addHook('preHandler', productAccessHook(stores))
 
   app.get(
     '/meta/productProperties',

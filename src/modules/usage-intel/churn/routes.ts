@@ -1,11 +1,10 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Stores } from '../../../store/stores.js'
 import { DEFAULT_DAYS_UNTIL_LOST } from '../date-range.js'
 import { lifetimeHistogram } from '../event-histograms.js'
 import { eventTable } from '../event-tables.js'
 import { TABLE_DEFAULTS, TableResponse } from '../event-tracking-routes.js'
-import { productAccessHook, reportTarget } from '../properties.js'
+import { productRoutes, reportTarget } from '../properties.js'
 import { ProductParams } from '../schemas.js'
 import { churnedCohort } from './cohort.js'
 import { churnAndEngagement } from './engagement.js'
@@ -32,9 +31,8 @@ const today = () => new Date().toISOString().slice(0, 10)
 /** The usage intelligence document's churn-related reports, under /v3 (docs/semantics.md, "Churn"). */
 export async function churnRoutes(instance: FastifyInstance, options: { stores: Stores }): Promise<void> {
   const { stores } = options
-  const app = instance.withTypeProvider<TypeBoxTypeProvider>()
+  const app = productRoutes(instance, stores)
   const tags = ['usage intelligence']
-  app.addHook('preHandler', productAccessHook(stores))
 
   app.post(
     '/reporting/engagement/churnAndEngagement/:product_id',

@@ -1,7 +1,6 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Stores } from '../../../store/stores.js'
-import { productAccessHook, reportTarget } from '../properties.js'
+import { productRoutes, reportTarget } from '../properties.js'
 import { ProductParams } from '../schemas.js'
 import { ClientExportBody, ClientExportResponse, ClientListBody, ClientListResponse } from './schemas.js'
 import { clientPropertyList, exportClientProperties } from './service.js'
@@ -12,9 +11,8 @@ export async function clientListRoutes(
   options: { stores: Stores },
 ): Promise<void> {
   const { stores } = options
-  const app = instance.withTypeProvider<TypeBoxTypeProvider>()
+  const app = productRoutes(instance, stores)
   const tags = ['usage intelligence']
-  app.addHook('preHandler', productAccessHook(stores))
 
   app.post(
     '/reporting/clientPropertyList/:product_id',

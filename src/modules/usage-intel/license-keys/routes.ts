@@ -1,8 +1,7 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Stores } from '../../../store/stores.js'
 import { requirePermission } from '../../identity/caller.js'
-import { productAccessHook, reportTarget } from '../properties.js'
+import { productRoutes, reportTarget } from '../properties.js'
 import { ProductParams } from '../schemas.js'
 import {
   KeyBatchBody,
@@ -22,9 +21,8 @@ export async function licenseKeyRoutes(
   options: { stores: Stores },
 ): Promise<void> {
   const { stores } = options
-  const app = instance.withTypeProvider<TypeBoxTypeProvider>()
+  const app = productRoutes(instance, stores)
   const tags = ['usage intelligence']
-  app.addHook('preHandler', productAccessHook(stores))
 
   app.post(
     '/license-key-registry/:product_id',

@@ -1,9 +1,8 @@
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Readable } from 'node:stream'
 import Type from 'typebox'
 import type { Stores } from '../../../store/stores.js'
-import { productAccessHook, reportTarget } from '../properties.js'
+import { productRoutes, reportTarget } from '../properties.js'
 import { ProductParams } from '../schemas.js'
 import type { FileKind } from './columns.js'
 import {
@@ -41,12 +40,11 @@ export async function trackingFileRoutes(
 ): Promise<void> {
   const { stores, publicOrigin } = options
   const signer = await DownloadSigner.load(stores.control)
-  const app = instance.withTypeProvider<TypeBoxTypeProvider>()
+  const app = productRoutes(instance, stores)
   const tags = ['usage intelligence']
   const DOWNLOAD = '/files/download'
   // Links are absolute, at the origin clients reach Tally by, under this plugin's own prefix.
   const linkBase = new URL(`${instance.prefix}${DOWNLOAD}/`, publicOrigin).toString()
-  app.addHook('preHandler', productAccessHook(stores))
 
   for (const { prefix, kind, what } of FAMILIES) {
     const note = kind === 'rawEvents' ? RAW_NOTE : ''
