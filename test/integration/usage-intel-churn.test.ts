@@ -4,6 +4,7 @@ import type { Stores } from '../../src/store/stores.js'
 import { renderStep } from '../../src/store/warehouse/ddl.js'
 import { WAREHOUSE_MIGRATIONS } from '../../src/store/warehouse/migrate.js'
 import { buildTestApp, ingestThroughApi, tokenOfUserWith } from '../helpers/app.js'
+import { eventFigures } from '../helpers/usage-intel.js'
 
 /**
  * The churn reports over a crafted history, reported on the cohort first seen in March 2024:
@@ -307,18 +308,6 @@ describe('the lifetime totals the churn histograms read', () => {
   })
 })
 
-const figures = (
-  occurrences: number,
-  clients: number,
-  averagePerClient: number,
-  percentOfClients: number,
-) => ({
-  occurrences,
-  clients,
-  averagePerClient,
-  percentOfClients,
-})
-
 describe('churned clients’ events', () => {
   it('tables every event of the churned clients over their lifetime, against their number', async () => {
     const response = await post('eventTracking/churn/lifetime/dataTable', MARCH)
@@ -330,16 +319,16 @@ describe('churned clients’ events', () => {
       page: 1,
       pageSize: 50,
       rows: [
-        { category: 'File', name: 'Open', ...figures(26, 2, 13, 33.33) },
-        { category: 'Export', name: 'PDF', ...figures(3, 2, 1.5, 33.33) },
-        { category: 'Help', name: 'About', ...figures(2, 1, 2, 16.67) },
+        { category: 'File', name: 'Open', ...eventFigures(26, 2, 13, 33.33) },
+        { category: 'Export', name: 'PDF', ...eventFigures(3, 2, 1.5, 33.33) },
+        { category: 'Help', name: 'About', ...eventFigures(2, 1, 2, 16.67) },
       ],
     })
     const shorter = (
       await post('eventTracking/churn/lifetime/dataTable', { ...MARCH, daysUntilDeclaredLost: 10 })
     ).json()
     expect(shorter.clients).toBe(7)
-    expect(shorter.rows[0]).toEqual({ category: 'File', name: 'Open', ...figures(29, 3, 9.67, 42.86) })
+    expect(shorter.rows[0]).toEqual({ category: 'File', name: 'Open', ...eventFigures(29, 3, 9.67, 42.86) })
   })
 
   it('splits the table by segment, each against its own churned clients', async () => {
@@ -355,17 +344,17 @@ describe('churned clients’ events', () => {
     expect(rows[2]).toEqual({
       category: 'Export',
       name: 'PDF',
-      ...figures(3, 2, 1.5, 40),
+      ...eventFigures(3, 2, 1.5, 40),
       segments: [
-        { segment: 'Mac', ...figures(1, 1, 1, 50) },
-        { segment: 'Windows', ...figures(2, 1, 2, 33.33) },
+        { segment: 'Mac', ...eventFigures(1, 1, 1, 50) },
+        { segment: 'Windows', ...eventFigures(2, 1, 2, 33.33) },
       ],
     })
     expect(rows[1]).toEqual({
       category: 'File',
       name: 'Open',
-      ...figures(26, 2, 13, 40),
-      segments: [{ segment: 'Windows', ...figures(26, 2, 13, 66.67) }],
+      ...eventFigures(26, 2, 13, 40),
+      segments: [{ segment: 'Windows', ...eventFigures(26, 2, 13, 66.67) }],
     })
   })
 

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Stores } from '../../src/store/stores.js'
 import { buildTestApp, ingestThroughApi, tokenOfUserWith } from '../helpers/app.js'
+import { eventFigures } from '../helpers/usage-intel.js'
 
 /**
  * Event tracking management and the event tracking reports over a crafted product history,
@@ -98,18 +99,6 @@ const tracking = (headers = auth) =>
 const setTracking = (events: object[], headers = auth) =>
   app.inject({ method: 'PUT', url: `/v3/event-tracking/${PRODUCT}`, headers, payload: { events } })
 
-const figures = (
-  occurrences: number,
-  clients: number,
-  averagePerClient: number,
-  percentOfClients: number,
-) => ({
-  occurrences,
-  clients,
-  averagePerClient,
-  percentOfClients,
-})
-
 describe('basic data table', () => {
   it('lists every event within the range among the active clients, most occurrences first', async () => {
     const response = await post('basic/dataTable', MARCH)
@@ -120,10 +109,10 @@ describe('basic data table', () => {
       page: 1,
       pageSize: 50,
       rows: [
-        { category: 'Export', name: 'PDF', ...figures(6, 2, 3, 50) },
-        { category: 'Export', name: 'PNG', ...figures(4, 1, 4, 25) },
-        { category: 'Debug', name: 'Trace', ...figures(2, 1, 2, 25) },
-        { category: 'Import', name: 'CSV', ...figures(1, 1, 1, 25) },
+        { category: 'Export', name: 'PDF', ...eventFigures(6, 2, 3, 50) },
+        { category: 'Export', name: 'PNG', ...eventFigures(4, 1, 4, 25) },
+        { category: 'Debug', name: 'Trace', ...eventFigures(2, 1, 2, 25) },
+        { category: 'Import', name: 'CSV', ...eventFigures(1, 1, 1, 25) },
       ],
     })
   })
@@ -136,10 +125,10 @@ describe('basic data table', () => {
     expect(rows[1]).toEqual({
       category: 'Export',
       name: null,
-      ...figures(10, 2, 5, 50),
+      ...eventFigures(10, 2, 5, 50),
       children: [
-        { category: 'Export', name: 'PDF', ...figures(6, 2, 3, 50) },
-        { category: 'Export', name: 'PNG', ...figures(4, 1, 4, 25) },
+        { category: 'Export', name: 'PDF', ...eventFigures(6, 2, 3, 50) },
+        { category: 'Export', name: 'PNG', ...eventFigures(4, 1, 4, 25) },
       ],
     })
   })
@@ -149,10 +138,10 @@ describe('basic data table', () => {
     expect(rows[0]).toEqual({
       category: 'Export',
       name: 'PDF',
-      ...figures(6, 2, 3, 50),
+      ...eventFigures(6, 2, 3, 50),
       segments: [
-        { segment: 'Mac', ...figures(1, 1, 1, 50) },
-        { segment: 'Windows', ...figures(5, 1, 5, 50) },
+        { segment: 'Mac', ...eventFigures(1, 1, 1, 50) },
+        { segment: 'Windows', ...eventFigures(5, 1, 5, 50) },
       ],
     })
   })
@@ -182,9 +171,9 @@ describe('lifetime reports', () => {
       clients: 3,
       totalRows: 3,
       rows: [
-        { category: 'Export', name: 'PDF', ...figures(35, 2, 17.5, 66.67) },
-        { category: 'Debug', name: 'Trace', ...figures(2, 1, 2, 33.33) },
-        { category: 'Import', name: 'CSV', ...figures(1, 1, 1, 33.33) },
+        { category: 'Export', name: 'PDF', ...eventFigures(35, 2, 17.5, 66.67) },
+        { category: 'Debug', name: 'Trace', ...eventFigures(2, 1, 2, 33.33) },
+        { category: 'Import', name: 'CSV', ...eventFigures(1, 1, 1, 33.33) },
       ],
     })
   })
@@ -327,7 +316,12 @@ describe('event tracking management and the advanced report', () => {
     expect(result).toMatchObject({ segment: null, clients: 4 })
     expect(result.events).toHaveLength(1)
     const [pdf] = result.events
-    expect(pdf).toMatchObject({ category: 'Export', name: 'PDF', ...figures(6, 2, 3, 50), averageValue: 15 })
+    expect(pdf).toMatchObject({
+      category: 'Export',
+      name: 'PDF',
+      ...eventFigures(6, 2, 3, 50),
+      averageValue: 15,
+    })
     expect(
       Object.fromEntries(
         pdf.histogram
@@ -340,7 +334,7 @@ describe('event tracking management and the advanced report', () => {
       await post('advanced/fullReport', { startDate: '2024-02-01', stopDate: '2024-02-29' })
     ).json().results[0]
     expect(february.clients).toBe(1)
-    expect(february.events[0]).toMatchObject({ ...figures(0, 0, 0, 0), averageValue: null })
+    expect(february.events[0]).toMatchObject({ ...eventFigures(0, 0, 0, 0), averageValue: null })
     expect(february.events[0].histogram.map((b: { clients: number }) => b.clients)).toEqual([
       1, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     ])
