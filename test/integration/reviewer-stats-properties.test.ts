@@ -18,6 +18,7 @@ import { serviceSink, type IngestSink } from '../../src/modules/ingest/sink.js'
 import type { Stores } from '../../src/store/stores.js'
 import { buildTestApp } from '../helpers/app.js'
 import * as ref from '../helpers/reviewer-reference.js'
+import { auditEvent, auditsOfChains } from '../helpers/reviewer-histories.js'
 
 /**
  * Every reviewer statistic, computed by ClickHouse, against the reference implementation on random
@@ -208,22 +209,7 @@ async function ingestHistory(chains: ValueOf<typeof historyArb>): Promise<Histor
   const workspaceId = ++workspaceSeq
   const fields = fieldsFor(workspaceId)
   const sizes = new Map([1, 2, 3, 4, 5].map((doc) => [doc, doc * 1000 + (workspaceId % 7)]))
-  const audits: ref.RefAudit[] = []
-  for (const chain of chains) {
-    let at = chain.start
-    for (const step of chain.steps) {
-      at += step.gap
-      audits.push({
-        userId: chain.user.id,
-        userName: chain.user.name,
-        at,
-        actionId: step.action,
-        objectTypeId: step.onDocument ? ref.DOCUMENT : 8,
-        artifactId: step.doc,
-        changes: step.changes.map((change) => renderChange(fields, change)),
-      })
-    }
-  }
+  const audits = auditsOfChains(chains, (step) => step.changes.map((change) => renderChange(fields, change)))
   await sink.upsertEntities(
     'fields',
     fields.map((f) => ({
@@ -246,17 +232,7 @@ async function ingestHistory(chains: ValueOf<typeof historyArb>): Promise<Histor
   if (audits.length > 0) {
     const result = await sink.sendEvents(
       'audits',
-      audits.map((a) => ({
-        workspaceId,
-        timestamp: new Date(a.at).toISOString(),
-        actionId: a.actionId,
-        objectTypeId: a.objectTypeId,
-        artifactId: a.artifactId,
-        artifactName: `D${a.artifactId}`,
-        userId: a.userId,
-        userName: a.userName,
-        ...(a.changes.length > 0 && { changes: a.changes }),
-      })),
+      audits.map((audit) => auditEvent(workspaceId, audit)),
     )
     expect(result.rejectedCount).toBe(0)
   }

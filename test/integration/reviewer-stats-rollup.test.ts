@@ -11,6 +11,7 @@ import { REVIEWER_SLOT_MS } from '../../src/store/warehouse/migrations/0007-revi
 import type { Stores } from '../../src/store/stores.js'
 import { buildTestApp } from '../helpers/app.js'
 import * as ref from '../helpers/reviewer-reference.js'
+import { auditEvent, auditsOfChains } from '../helpers/reviewer-histories.js'
 
 /**
  * The summary report from the reviewer rollups (migration 0007: 15-minute slots and monthly
@@ -91,32 +92,10 @@ describe('Reviewer summary from the rollups', () => {
         fc.boolean(),
         async (chains, [a, b], threshold, additional, resend) => {
           const workspaceId = ++workspaceSeq
-          const audits: ref.RefAudit[] = []
-          for (const chain of chains) {
-            let at = chain.start
-            for (const step of chain.steps) {
-              at += step.gap
-              audits.push({
-                userId: chain.user.id,
-                userName: chain.user.name,
-                at,
-                actionId: step.action,
-                objectTypeId: step.onDocument ? ref.DOCUMENT : 8,
-                artifactId: step.doc,
-                changes: [],
-              })
-            }
-          }
+          const audits = auditsOfChains(chains)
           const events = audits.map((audit, i) => ({
             id: `w${workspaceId}-${i}`,
-            workspaceId,
-            timestamp: new Date(audit.at).toISOString(),
-            actionId: audit.actionId,
-            objectTypeId: audit.objectTypeId,
-            artifactId: audit.artifactId,
-            artifactName: `D${audit.artifactId}`,
-            userId: audit.userId,
-            userName: audit.userName,
+            ...auditEvent(workspaceId, audit),
           }))
           expect((await sink.sendEvents('audits', events)).rejectedCount).toBe(0)
           if (resend) await sink.sendEvents('audits', events.slice(0, Math.ceil(events.length / 2)))
