@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { loadConfig } from '../src/config/config.js'
 import { systemCaller } from '../src/modules/identity/caller.js'
-import { ParsePool } from '../src/modules/ingest/parse-pool.js'
 import { IngestService } from '../src/modules/ingest/service.js'
 import { serviceSink } from '../src/modules/ingest/sink.js'
 import { openOwnedStores } from '../src/store/stores.js'
@@ -73,10 +72,7 @@ async function prepareData(args: PrepareArgs): Promise<PreparedData> {
   try {
     const warehouse = stores.warehouse
     const plan = benchPlan(args.rows, args.seed)
-    const sink = serviceSink(
-      new IngestService(stores, { maxEvents: 200_000 }, new ParsePool(0)),
-      systemCaller(),
-    )
+    const sink = serviceSink(new IngestService(stores, { maxEvents: 200_000 }), systemCaller())
     await timed('entities', async () => {
       for (const name of ['workspaces', 'users', 'documents']) {
         for (const batch of stepOf(plan, name).batches) {

@@ -6,7 +6,6 @@ import { fileURLToPath } from 'node:url'
 import { Command, InvalidArgumentError } from 'commander'
 import { loadConfig } from '../src/config/config.js'
 import { systemCaller } from '../src/modules/identity/caller.js'
-import { ParsePool } from '../src/modules/ingest/parse-pool.js'
 import { IngestService } from '../src/modules/ingest/service.js'
 import { serviceSink } from '../src/modules/ingest/sink.js'
 import { openOwnedStores } from '../src/store/stores.js'
@@ -48,7 +47,7 @@ async function prepare(args: PrepareArgs): Promise<void> {
   const owned = await openOwnedStores(config, 'bench-usage-intel')
   const { stores } = owned
   try {
-    const sink = serviceSink(new IngestService(stores, { maxEvents: 1000 }, new ParsePool(0)), systemCaller())
+    const sink = serviceSink(new IngestService(stores, { maxEvents: 1000 }), systemCaller())
     await sink.upsertEntities('products', [{ productId: PRODUCT, name: 'Bench Studio' }])
     const params = { product: PRODUCT, clients: args.clients, start: YEAR_START }
     // The client of row n, and a day of its lifetime: shared by sessions and events.

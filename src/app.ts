@@ -35,7 +35,6 @@ import { trackingFileAdminRoutes } from './modules/usage-intel/tracking-files/ad
 import { trackingFileRoutes } from './modules/usage-intel/tracking-files/routes.js'
 import { usageIntelRoutes } from './modules/usage-intel/routes.js'
 import { usageReportRoutes } from './modules/usage-reports/routes.js'
-import { ParsePool } from './modules/ingest/parse-pool.js'
 import { IngestService } from './modules/ingest/service.js'
 import type { Stores } from './store/stores.js'
 import './schema/formats.js'
@@ -61,14 +60,9 @@ export interface Services {
   audit: AuditService
 }
 
-/** The services' worker threads stop with `ingest.close()`. */
 export function buildServices(config: Config, stores: Stores): Services {
   return {
-    ingest: new IngestService(
-      stores,
-      { maxEvents: config.ingestMaxEvents },
-      new ParsePool(config.ingestParseWorkers),
-    ),
+    ingest: new IngestService(stores, { maxEvents: config.ingestMaxEvents }),
     audit: new AuditService(stores),
   }
 }
@@ -131,7 +125,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHealth(app, stores)
 
   const services = buildServices(config, stores)
-  app.addHook('onClose', () => services.ingest.close())
   await app.register(ingestRoutes, {
     prefix: '/ingest/v1',
     service: services.ingest,

@@ -68,10 +68,10 @@ export async function serve(config: Config, logger: Logger): Promise<{ url: stri
     if (config.demo && (await isEmpty(stores))) {
       logger.info('empty store: loading the demo data set (TALLY_DEMO=0 turns this off)')
       const started = Date.now()
-      const { ingest } = buildServices(config, stores)
-      await loadDemo(serviceSink(ingest, systemCaller()), { scale: 1, seed: 1 }, ({ stream, done }) =>
+      const sink = serviceSink(buildServices(config, stores).ingest, systemCaller())
+      await loadDemo(sink, { scale: 1, seed: 1 }, ({ stream, done }) =>
         logger.debug({ stream, done }, 'demo'),
-      ).finally(() => ingest.close())
+      )
       logger.info({ ms: Date.now() - started }, 'demo data loaded')
     }
     const app = await buildApp({ config, stores, logger })

@@ -41,12 +41,7 @@ export async function withSink<T>(
     logger.info(`sending to the running server at ${owner.url}`)
     return work(httpSink(owner.url, { authorization: `Bearer ${config.token}` }))
   }
-  return withStores(config, command, async (stores) => {
-    const { ingest } = buildServices(config, stores)
-    try {
-      return await work(serviceSink(ingest, systemCaller()))
-    } finally {
-      await ingest.close()
-    }
-  })
+  return withStores(config, command, (stores) =>
+    work(serviceSink(buildServices(config, stores).ingest, systemCaller())),
+  )
 }

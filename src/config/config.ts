@@ -1,12 +1,6 @@
-import os from 'node:os'
 import path from 'node:path'
 import Type, { type Static } from 'typebox'
 import { Compile } from 'typebox/compile'
-
-/** One per core but the one serving requests, which the engine shares: at least one, at most four. */
-function defaultParseWorkers(): number {
-  return Math.min(4, Math.max(1, os.availableParallelism() - 1))
-}
 
 /** Every setting Tally reads, with its default. This module is the only reader of process.env. */
 export const ConfigSchema = Type.Object({
@@ -26,8 +20,6 @@ export const ConfigSchema = Type.Object({
   /** Ingestion limits: a request over either is refused before anything is stored. */
   ingestMaxBodyBytes: Type.Integer({ minimum: 1024, default: 256 * 1024 * 1024 }),
   ingestMaxEvents: Type.Integer({ minimum: 1, default: 200_000 }),
-  /** Worker threads that parse and encode ingested events; 0 parses on the request thread. */
-  ingestParseWorkers: Type.Integer({ minimum: 0, maximum: 64, default: defaultParseWorkers() }),
   /** The bearer token CLI commands send when they talk to a running server (Ingest permission). */
   token: Type.Optional(Type.String({ minLength: 1 })),
   /** In-process job worker under `tally serve`; `tally worker` runs one regardless. */
@@ -54,7 +46,6 @@ const ENV_NAMES: Record<keyof Config, string> = {
   logLevel: 'TALLY_LOG_LEVEL',
   ingestMaxBodyBytes: 'TALLY_INGEST_MAX_BODY_BYTES',
   ingestMaxEvents: 'TALLY_INGEST_MAX_EVENTS',
-  ingestParseWorkers: 'TALLY_INGEST_PARSE_WORKERS',
   token: 'TALLY_TOKEN',
   worker: 'TALLY_WORKER',
   workerConcurrency: 'TALLY_WORKER_CONCURRENCY',

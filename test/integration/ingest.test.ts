@@ -2,8 +2,6 @@ import type { FastifyInstance } from 'fastify'
 import { gzipSync } from 'node:zlib'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { systemCaller } from '../../src/modules/identity/caller.js'
-import { chunkOf } from '../../src/modules/ingest/body-reader.js'
-import { ParsePool } from '../../src/modules/ingest/parse-pool.js'
 import { IngestService } from '../../src/modules/ingest/service.js'
 import type { Stores } from '../../src/store/stores.js'
 import { buildTestApp, ndjson } from '../helpers/app.js'
@@ -189,21 +187,24 @@ describe('POST /ingest/v1/audits', () => {
     // B's first 20,000 keys are looked up while B is still read; A, with the same keys, is stored
     // before B's body ends. B must then find A's key records rather than trust its early lookups
     // (its events carry other times, so the event table's lookup cannot find A's).
-    const service = new IngestService(stores, { maxEvents: 100_000 }, new ParsePool(1))
+    const service = new IngestService(stores, { maxEvents: 100_000 })
     const workspaceId = 5014
     const texts = (shift: Record<string, unknown>) =>
-      Array.from({ length: 25_000 }, (_, i) => JSON.stringify({ ...audit(i, workspaceId), ...shift }))
-    const textsA = texts({})
-    const textsB = texts({ timestamp: '2025-06-01T00:00:00.000Z' })
+      Array.from({ length: 25_000 }, (_, i) => ({
+        line: i + 1,
+        text: JSON.stringify({ ...audit(i, workspaceId), ...shift }),
+      }))
+    const itemsA = texts({})
+    const itemsB = texts({ timestamp: '2025-06-01T00:00:00.000Z' })
     let finishB!: () => void
     const bodyBEnds = new Promise<void>((resolve) => (finishB = resolve))
     async function* bodyB() {
-      yield chunkOf(textsB.slice(0, 20_000))
+      yield itemsB.slice(0, 20_000)
       await bodyBEnds
-      yield chunkOf(textsB.slice(20_000), 20_001)
+      yield itemsB.slice(20_000)
     }
     async function* bodyA() {
-      yield chunkOf(textsA)
+      yield itemsA
     }
     const b = service.ingestEvents(systemCaller(), 'audits', bodyB())
     await new Promise((resolve) => setTimeout(resolve, 200))
@@ -212,7 +213,6 @@ describe('POST /ingest/v1/audits', () => {
     expect(a).toMatchObject({ accepted: 25_000, duplicates: 0 })
     expect(await b).toMatchObject({ accepted: 25_000, duplicates: 25_000 })
     expect(await countAudits(workspaceId)).toBe(25_000)
-    await service.close()
   })
 
   it('stores every field of the pinned shape', async () => {

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import {
-  chunkOf,
-  itemsOf,
-  readJsonArray,
-  readNdjson,
-  type RawChunk,
-  type RawItem,
-} from '../../src/modules/ingest/body-reader.js'
+import { readJsonArray, readNdjson, type RawItem } from '../../src/modules/ingest/body-reader.js'
 
-async function collect(reader: AsyncIterable<RawChunk>): Promise<RawItem[]> {
+async function collect(reader: AsyncIterable<RawItem[]>): Promise<RawItem[]> {
   const items: RawItem[] = []
-  for await (const chunk of reader) items.push(...itemsOf(chunk))
+  for await (const chunk of reader) items.push(...chunk)
   return items
 }
 
@@ -103,16 +96,5 @@ describe('readNdjson', () => {
 
   it('refuses a body over the byte limit', async () => {
     await expect(collect(readNdjson(chunked(BODY, [3]), 10))).rejects.toThrow('exceeds the 10-byte limit')
-  })
-})
-
-describe('chunkOf', () => {
-  it('keeps the texts apart and numbers them from the first line', () => {
-    const texts = ['{"a":1}', '', ' {"b":"é😀"} ']
-    expect([...itemsOf(chunkOf(texts, 7))]).toEqual([
-      { line: 7, text: '{"a":1}' },
-      { line: 8, text: '' },
-      { line: 9, text: '{"b":"é😀"}' },
-    ])
   })
 })

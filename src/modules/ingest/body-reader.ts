@@ -2,39 +2,12 @@ import { StringDecoder } from 'node:string_decoder'
 import { PayloadTooLargeError, ValidationError } from '../../errors.js'
 
 /**
- * Some of a body's items (events or entities), as the readers yield them: one chunk's worth at a
- * time, their JSON texts back to back in one string. One string and two arrays cross to a parse
- * worker in one copy each; an array of texts would cost a copy per item.
+ * One event's JSON text and where it stood: its line (NDJSON) or its 1-based element number (array).
+ * The readers yield them a chunk's worth at a time: one async step per item cost more than parsing.
  */
-export interface RawChunk {
-  /** The items' texts in order; item i spans `ends[i - 1] ?? 0` to `ends[i]` (whitespace around it may belong to the span). */
-  text: string
-  ends: Uint32Array
-  /** Each item's line (NDJSON) or 1-based element number (JSON array). */
-  lines: Uint32Array
-}
-
-/** One item of a chunk: its text, trimmed, and where it stood. */
 export interface RawItem {
   line: number
   text: string
-}
-
-export function* itemsOf(chunk: RawChunk): Generator<RawItem> {
-  let start = 0
-  for (let i = 0; i < chunk.ends.length; i++) {
-    const end = chunk.ends[i]!
-    yield { line: chunk.lines[i]!, text: chunk.text.slice(start, end).trim() }
-    start = end
-  }
-}
-
-/** A chunk of these texts, numbered from `firstLine`. */
-export function chunkOf(texts: readonly string[], firstLine = 1): RawChunk {
-  const ends = new Uint32Array(texts.length)
-  let length = 0
-  for (let i = 0; i < texts.length; i++) ends[i] = length += texts[i]!.length
-  return { text: texts.join(''), ends, lines: Uint32Array.from(texts, (_, i) => firstLine + i) }
 }
 
 /** Counts the bytes of a body as it streams and refuses it as soon as it passes the limit. */
@@ -52,52 +25,42 @@ async function* limited(
 
 /**
  * Splits an NDJSON body into its non-blank lines, yielding those each chunk completes. Holds one
- * chunk and an unfinished line at a time; a line is decoded once, when its end arrives. Blank
- * lines count in the numbering and stay in the text as whitespace before the next item.
+ * chunk and an unfinished line at a time; a line is decoded once, when its end arrives.
  */
 export async function* readNdjson(
   body: AsyncIterable<Buffer> | Iterable<Buffer>,
   maxBytes: number,
-): AsyncGenerator<RawChunk> {
+): AsyncGenerator<RawItem[]> {
   // The decoder keeps a character split between two chunks for the next one.
   const decoder = new StringDecoder('utf8')
   let pending = ''
   let line = 0
-  for await (const bytes of limited(body, maxBytes)) {
-    const decoded = decoder.write(bytes)
+  const complete = (text: string, items: RawItem[]) => {
+    line++
+    const trimmed = text.trim()
+    if (trimmed) items.push({ line, text: trimmed })
+  }
+  for await (const chunk of limited(body, maxBytes)) {
+    const text = decoder.write(chunk)
+    let nl = text.indexOf('\n')
     // Only the new text is searched, so a line spanning many chunks is not scanned again each time.
-    const last = decoded.lastIndexOf('\n')
-    if (last === -1) {
-      pending += decoded
+    if (nl === -1) {
+      pending += text
       continue
     }
-    const text = pending + decoded.slice(0, last + 1)
-    pending = decoded.slice(last + 1)
-    const { chunk, lines } = splitLines(text, line)
-    line = lines
-    if (chunk.ends.length > 0) yield chunk
-  }
-  const { chunk } = splitLines(pending + decoder.end(), line)
-  if (chunk.ends.length > 0) yield chunk
-}
-
-/** The non-blank lines of `text` (whole lines, the last one may lack its newline) after `linesBefore`. */
-function splitLines(text: string, linesBefore: number): { chunk: RawChunk; lines: number } {
-  const ends: number[] = []
-  const numbers: number[] = []
-  let line = linesBefore
-  for (let start = 0; start < text.length;) {
-    const newline = text.indexOf('\n', start)
-    const end = newline === -1 ? text.length : newline + 1
-    line++
-    // An event line starts with `{`: only a line starting with whitespace needs a closer look.
-    if (text.charCodeAt(start) > 0x20 || text.slice(start, end).trim() !== '') {
-      ends.push(end)
-      numbers.push(line)
+    const items: RawItem[] = []
+    complete(pending + text.slice(0, nl), items)
+    let start = nl + 1
+    for (nl = text.indexOf('\n', start); nl !== -1; nl = text.indexOf('\n', start)) {
+      complete(text.slice(start, nl), items)
+      start = nl + 1
     }
-    start = end
+    pending = text.slice(start)
+    if (items.length > 0) yield items
   }
-  return { chunk: { text, ends: Uint32Array.from(ends), lines: Uint32Array.from(numbers) }, lines: line }
+  const items: RawItem[] = []
+  complete(pending + decoder.end(), items)
+  if (items.length > 0) yield items
 }
 
 /**
@@ -110,7 +73,7 @@ function splitLines(text: string, linesBefore: number): { chunk: RawChunk; lines
 export async function* readJsonArray(
   body: AsyncIterable<Buffer> | Iterable<Buffer>,
   maxBytes: number,
-): AsyncGenerator<RawChunk> {
+): AsyncGenerator<RawItem[]> {
   let state = 'before' as ArrayPosition
   let depth = 0
   let inString = false
@@ -119,8 +82,7 @@ export async function* readJsonArray(
   let index = 0
   let offset = 0
 
-  /** The element just ended, or undefined for the nothing between `[` and `]` of an empty array. */
-  const finish = (): string | undefined => {
+  const finish = (): RawItem | undefined => {
     const text = Buffer.concat(element).toString('utf8').trim()
     element = []
     index++
@@ -128,12 +90,11 @@ export async function* readJsonArray(
       if (index === 1 && state === 'after') return undefined // `[]`
       throw new ValidationError(`body: empty element ${index} in the JSON array`)
     }
-    return text
+    return { line: index, text }
   }
 
   for await (const chunk of limited(body, maxBytes)) {
-    const texts: string[] = []
-    const firstElement = index + 1
+    const items: RawItem[] = []
     let start = 0
     for (let i = 0; i < chunk.length; i++) {
       const byte = chunk[i] as number
@@ -162,14 +123,14 @@ export async function* readJsonArray(
       else if (depth === 0 && (byte === 0x2c /* , */ || byte === 0x5d)) {
         element.push(chunk.subarray(start, i))
         if (byte === 0x5d) state = 'after'
-        const text = finish()
-        if (text !== undefined) texts.push(text)
+        const item = finish()
+        if (item) items.push(item)
         start = i + 1
       }
     }
     if (state === 'inside') element.push(chunk.subarray(start))
     offset += chunk.length
-    if (texts.length > 0) yield chunkOf(texts, firstElement)
+    if (items.length > 0) yield items
   }
   // The cast undoes TypeScript's narrowing, which does not follow `state` through the loop above.
   if ((state as ArrayPosition) !== 'after') {

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import Type from 'typebox'
 import { AppError, PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../../errors.js'
-import { readJsonArray, readNdjson, type RawChunk } from './body-reader.js'
+import { readJsonArray, readNdjson, type RawItem } from './body-reader.js'
 import type { IngestService } from './service.js'
 
 const IngestResultSchema = Type.Object(
@@ -73,7 +73,7 @@ export async function ingestRoutes(app: FastifyInstance, options: IngestRouteOpt
     ),
   )
 
-  const readItems = (request: FastifyRequest): AsyncIterable<RawChunk> => {
+  const readItems = (request: FastifyRequest): AsyncIterable<RawItem[]> => {
     const declared = Number(request.headers['content-length'])
     if (declared > maxBodyBytes)
       throw new PayloadTooLargeError(`request body exceeds the ${maxBodyBytes}-byte limit`)

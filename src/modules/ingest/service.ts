@@ -1,14 +1,14 @@
+import type { TObject } from 'typebox'
+import { Compile, type Validator } from 'typebox/compile'
 import { NotFoundError, PayloadTooLargeError } from '../../errors.js'
+import { describeSchemaErrors } from '../../schema/describe-errors.js'
+import '../../schema/formats.js'
 import type { Stores } from '../../store/stores.js'
-import { TsvLines } from '../../store/warehouse/tsv.js'
-import type { EncodedRows } from '../../store/warehouse/warehouse.js'
 import { requirePermission, type Caller } from '../identity/caller.js'
-import { itemsOf, type RawChunk } from './body-reader.js'
+import type { RawItem } from './body-reader.js'
 import type { EntityDef } from './entity.js'
 import { ENTITIES } from './entities/index.js'
 import { KeyedLock } from './keyed-lock.js'
-import { MAX_LISTED_REJECTIONS, checkItem, validatorFor, type ParsedChunk, type Rejection } from './parse.js'
-import type { ParsePool } from './parse-pool.js'
 import { StoredKeys } from './stored-keys.js'
 import { EventError, type StreamDef } from './stream.js'
 import { STREAMS } from './streams/index.js'
@@ -18,7 +18,10 @@ export interface IngestLimits {
   maxEvents: number
 }
 
-export type { Rejection } from './parse.js'
+export interface Rejection {
+  line: number
+  error: string
+}
 
 export interface IngestResult {
   /** Valid events, including those already stored by an earlier send of the same id. */
@@ -32,35 +35,26 @@ export interface IngestResult {
   rejectedCount: number
 }
 
+/** A response listing a million rejections helps nobody; the count says how many there were. */
+const MAX_LISTED_REJECTIONS = 1000
 /** Rows per warehouse INSERT: large blocks insert fastest, bounded ones keep memory flat. */
 const INSERT_BLOCK_ROWS = 50_000
 
-/** A parsed chunk with its idempotency keys split apart. */
-interface KeyedChunk extends ParsedChunk {
-  keyList: string[]
-}
-
-/** A batch's valid events, encoded, with their idempotency keys ('' for none). */
-interface ParsedBatch {
-  encoded: EncodedRows
-  keys: string[]
+const validators = new WeakMap<TObject, Validator>()
+function validatorFor(schema: TObject): Validator {
+  let validator = validators.get(schema)
+  if (!validator) validators.set(schema, (validator = Compile(schema)))
+  return validator
 }
 
 /** Receives batches of events and reference data and stores them durably and idempotently. */
 export class IngestService {
   private readonly lock = new KeyedLock()
 
-  /** `parser` parses the events (not the entities, which are few and go to the control plane). */
   constructor(
     private readonly stores: Stores,
     private readonly limits: IngestLimits,
-    private readonly parser: ParsePool,
   ) {}
-
-  /** Stops the parser's worker threads. */
-  close(): Promise<void> {
-    return this.parser.close()
-  }
 
   listStreams(): StreamDef<never>[] {
     return [...STREAMS.values()]
@@ -78,7 +72,7 @@ export class IngestService {
   async ingestEvents(
     caller: Caller,
     streamName: string,
-    items: AsyncIterable<RawChunk>,
+    items: AsyncIterable<RawItem[]>,
   ): Promise<IngestResult> {
     requirePermission(caller, 'Ingest')
     const stream = STREAMS.get(streamName)
@@ -86,49 +80,36 @@ export class IngestService {
     const tenantId = caller.tenantId
     const lockKey = `${tenantId}/${stream.name}`
     const storedKeys = new StoredKeys(this.stores.warehouse, stream, tenantId, () => this.lock.mark(lockKey))
-    const columnTypes = [...(await this.stores.warehouse.columnTypesOf(stream.table))]
-    const parsing: Promise<KeyedChunk>[] = []
-    let count = 0
-    try {
-      for await (const chunk of items) {
-        count = this.counted(count, chunk)
-        const parsed = this.parser.parse({ stream: stream.name, tenantId, columnTypes, chunk })
-        // Each chunk's keys are looked up as soon as they are known, while the rest is parsed.
-        parsing.push(
-          parsed.then((part) => {
-            const keys = keysOf(part)
-            storedKeys.add(keys, part.from, part.to)
-            return { ...part, keyList: keys }
-          }),
-        )
-      }
-    } finally {
-      // A body refused halfway leaves chunks in the parser; their outcome no longer matters.
-      for (const parsed of parsing) parsed.catch(() => undefined)
-    }
-    const parts = await Promise.all(parsing)
-    const { rejected, rejectedCount } = mergeRejections(parts)
-    const batch = mergeParts(stream, parts)
-    const admitted = await this.admit(stream, tenantId, parts)
+    const {
+      valid: validRows,
+      rejected,
+      rejectedCount,
+    } = await this.validate(
+      items,
+      stream.schema,
+      (event) => stream.toRow(event as never, tenantId),
+      (rows) => storedKeys.add(rows),
+    )
+    const rows = stream.admit ? await stream.admit(this.stores, tenantId, validRows) : validRows
     const stored =
       storedKeys.size > 0
         ? await this.lock.run(lockKey, async () =>
-            this.storeNew(stream, tenantId, batch, admitted, () =>
+            this.storeNew(stream, tenantId, rows, () =>
               storedKeys.find((mark) => this.lock.startedSince(lockKey, mark)),
             ),
           )
-        : await this.storeNew(stream, tenantId, batch, admitted, async () => new Set())
+        : await this.storeNew(stream, tenantId, rows, async () => new Set())
     return {
-      accepted: batch.keys.length,
-      duplicates: admitted.length - stored,
-      notCollected: batch.keys.length - admitted.length,
+      accepted: validRows.length,
+      duplicates: rows.length - stored,
+      notCollected: validRows.length - rows.length,
       rejected,
       rejectedCount,
     }
   }
 
   /** Upserts reference data by its natural key; within one batch the last item for a key wins. */
-  async upsertEntities(caller: Caller, kind: string, items: AsyncIterable<RawChunk>): Promise<IngestResult> {
+  async upsertEntities(caller: Caller, kind: string, items: AsyncIterable<RawItem[]>): Promise<IngestResult> {
     requirePermission(caller, 'Ingest')
     const entity = ENTITIES.get(kind)
     if (!entity) throw new NotFoundError(`entity kind '${kind}'`)
@@ -143,10 +124,12 @@ export class IngestService {
     return { accepted: valid.length, duplicates: 0, notCollected: 0, rejected, rejectedCount }
   }
 
+  /** `validated` sees each chunk's valid items as soon as they are converted. */
   private async validate<T>(
-    items: AsyncIterable<RawChunk>,
-    schema: EntityDef<never>['schema'],
+    items: AsyncIterable<RawItem[]>,
+    schema: TObject,
     convert: (value: unknown) => T,
+    validated?: (values: readonly T[]) => void,
   ): Promise<{ valid: T[]; rejected: Rejection[]; rejectedCount: number }> {
     const check = validatorFor(schema)
     const valid: T[] = []
@@ -155,68 +138,50 @@ export class IngestService {
     let rejectedCount = 0
     let count = 0
     for await (const chunk of items) {
-      count = this.counted(count, chunk)
-      for (const item of itemsOf(chunk)) {
+      count += chunk.length
+      if (count > this.limits.maxEvents) {
+        throw new PayloadTooLargeError(
+          `a batch may carry at most ${this.limits.maxEvents} events; send smaller batches`,
+        )
+      }
+      const before = valid.length
+      for (const item of chunk) {
         const error = checkItem(item.text, check, accept)
         if (error !== undefined) {
           rejectedCount++
           if (rejected.length < MAX_LISTED_REJECTIONS) rejected.push({ line: item.line, error })
         }
       }
+      validated?.(valid.slice(before))
     }
     return { valid, rejected, rejectedCount }
   }
 
-  /** The items read so far with `chunk`'s; refuses a batch over the limit as soon as it is. */
-  private counted(before: number, chunk: RawChunk): number {
-    const count = before + chunk.ends.length
-    if (count > this.limits.maxEvents) {
-      throw new PayloadTooLargeError(
-        `a batch may carry at most ${this.limits.maxEvents} events; send smaller batches`,
-      )
-    }
-    return count
-  }
-
-  /** The indices of the batch's events that the stream's settings keep: all but those not collected. */
-  private async admit(stream: StreamDef<never>, tenantId: number, parts: ParsedChunk[]): Promise<number[]> {
-    const tags = new Set(parts.flatMap((part) => part.tags))
-    const dropped =
-      stream.admission && tags.size > 0
-        ? await stream.admission.dropped(this.stores, tenantId, [...tags])
-        : new Set<string>()
-    const admitted: number[] = []
-    let index = 0
-    for (const part of parts) {
-      const events = part.keyEnds.length
-      for (let i = 0; i < events; i++, index++) {
-        if (dropped.size === 0 || !dropped.has(part.tags[part.tagOfEvent[i]!]!)) admitted.push(index)
-      }
-    }
-    return admitted
-  }
-
   /**
-   * Stores the events at `admitted` whose idempotency key is not stored yet; returns how many were
-   * stored. Events are written before their keys, so a stored key always has its event; a crash
-   * between the two leaves events without keys, which the lookup finds in the event table itself.
+   * Stores the rows whose idempotency key is not stored yet; returns how many were stored. Events
+   * are written before their keys, so a stored key always has its event; a crash between the two
+   * leaves events without keys, which the lookup finds in the event table itself.
    */
   private async storeNew(
     stream: StreamDef<never>,
     tenantId: number,
-    batch: ParsedBatch,
-    admitted: readonly number[],
+    rows: Record<string, unknown>[],
     findStoredKeys: () => Promise<Set<string>>,
   ): Promise<number> {
-    if (admitted.length === 0) return 0
+    if (rows.length === 0) return 0
     const { warehouse } = this.stores
     const tag = `ingest:${stream.name}`
-    const fresh = firstOfEachNewKey(batch.keys, admitted, await findStoredKeys())
+    // The engine looks the keys up on its own threads while this one encodes the rows.
+    const [known, encoded] = await Promise.all([
+      findStoredKeys(),
+      startedEngineWork().then(() => warehouse.encode(stream.table, rows, tag)),
+    ])
+    const fresh = firstOfEachNewKey(rows, known)
     const ids = stream.assignedId
     const first = ids && fresh.length > 0 ? await this.allocateIds(ids.counter, fresh.length) : 0
     const storeEvents = async () => {
       for (let i = 0; i < fresh.length; i += INSERT_BLOCK_ROWS) {
-        await warehouse.insertEncoded(batch.encoded, {
+        await warehouse.insertEncoded(encoded, {
           rows: fresh.slice(i, i + INSERT_BLOCK_ROWS),
           numbered: ids && { column: ids.column, first: first + i },
           tag,
@@ -224,8 +189,8 @@ export class IngestService {
       }
     }
     const keyRows = fresh
-      .filter((i) => batch.keys[i] !== '')
-      .map((i) => ({ tenant_id: tenantId, stream: stream.name, key: batch.keys[i] }))
+      .filter((i) => rows[i]!.ingest_key !== '')
+      .map((i) => ({ tenant_id: tenantId, stream: stream.name, key: rows[i]!.ingest_key }))
     // The key records are encoded while the events are written, and written only after them.
     const [, keys] = await Promise.all([
       storeEvents(),
@@ -255,15 +220,11 @@ export class IngestService {
  */
 const startedEngineWork = () => new Promise<void>((resolve) => setImmediate(resolve))
 
-/** Of the events at `candidates`, those to store: each without a key, and the first of each key not stored yet. */
-function firstOfEachNewKey(
-  keys: readonly string[],
-  candidates: readonly number[],
-  stored: Set<string>,
-): number[] {
+/** The indices of the rows to store: those without a key, and the first of each key not stored yet. */
+function firstOfEachNewKey(rows: readonly Record<string, unknown>[], stored: Set<string>): number[] {
   const fresh: number[] = []
-  for (const i of candidates) {
-    const key = keys[i]!
+  for (let i = 0; i < rows.length; i++) {
+    const key = rows[i]!.ingest_key as string
     if (key !== '') {
       if (stored.has(key)) continue
       stored.add(key)
@@ -273,47 +234,26 @@ function firstOfEachNewKey(
   return fresh
 }
 
-/** A chunk's idempotency keys, one per valid event ('' for none). */
-function keysOf(part: ParsedChunk): string[] {
-  const keys: string[] = new Array(part.keyEnds.length)
-  let start = 0
-  for (let i = 0; i < keys.length; i++) {
-    const end = part.keyEnds[i]!
-    keys[i] = part.keys.slice(start, end)
-    start = end
-  }
-  return keys
-}
-
-/** The valid events of all chunks, in order, as one set of encoded rows. */
-function mergeParts(stream: StreamDef<never>, parts: readonly KeyedChunk[]): ParsedBatch {
-  const encodedParts = parts.filter((part) => part.tsvEnds.length > 0)
-  const columns = encodedParts[0]?.columns ?? []
-  for (const part of encodedParts) {
-    if (part.columns.join() !== columns.join())
-      throw new Error(`stream ${stream.name} built rows of different columns within one batch`)
-  }
-  const lines = TsvLines.concat(
-    encodedParts.map(
-      (part) =>
-        new TsvLines(Buffer.from(part.tsv.buffer, part.tsv.byteOffset, part.tsv.length), part.tsvEnds),
-    ),
-  )
-  return {
-    encoded: { table: stream.table, columns, lines },
-    keys: encodedParts.flatMap((part) => part.keyList),
-  }
-}
-
-/** The first MAX_LISTED_REJECTIONS rejections of the batch, in line order, and their count. */
-function mergeRejections(parts: readonly ParsedChunk[]): { rejected: Rejection[]; rejectedCount: number } {
-  return {
-    rejected: parts.flatMap((part) => part.rejected).slice(0, MAX_LISTED_REJECTIONS),
-    rejectedCount: parts.reduce((sum, part) => sum + part.rejectedCount, 0),
-  }
-}
-
 const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i)
+
+/** Parses and validates one item; returns the rejection message, or undefined after `accept`. */
+function checkItem(text: string, check: Validator, accept: (value: unknown) => void): string | undefined {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (error) {
+    return `not valid JSON: ${(error as Error).message}`
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'expected a JSON object'
+  if (!check.Check(value)) return describeSchemaErrors(check.Errors(value))
+  try {
+    accept(value)
+  } catch (error) {
+    if (error instanceof EventError) return error.message
+    throw error
+  }
+  return undefined
+}
 
 function containsNul(value: unknown): boolean {
   if (typeof value === 'string') return value.includes('\0')

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream'
 import type { Caller } from '../identity/caller.js'
 import { AppError } from '../../errors.js'
-import { chunkOf, type RawChunk } from './body-reader.js'
+import type { RawItem } from './body-reader.js'
 import type { IngestResult, IngestService } from './service.js'
 
 /**
@@ -17,8 +17,8 @@ export interface IngestSink {
 
 const toText = (item: object | string): string => (typeof item === 'string' ? item : JSON.stringify(item))
 
-async function* asRawItems(items: readonly (object | string)[]): AsyncGenerator<RawChunk> {
-  yield chunkOf(items.map(toText))
+async function* asRawItems(items: readonly (object | string)[]): AsyncGenerator<RawItem[]> {
+  yield items.map((item, i) => ({ line: i + 1, text: toText(item) }))
 }
 
 export function serviceSink(service: IngestService, caller: Caller): IngestSink {

@@ -35,12 +35,16 @@ export class StoredKeys {
     return this.keys.size
   }
 
-  /** Notes keys of events just validated ('' for none), and the earliest and latest time of those events. */
-  add(keys: readonly string[], from: string, to: string): void {
-    if (from !== '' && (this.from === '' || from < this.from)) this.from = from
-    if (to > this.to) this.to = to
-    for (const key of keys) {
-      if (key === '' || this.keys.has(key)) continue
+  /** Notes the keys of rows just validated, with the earliest and latest time of their rows. */
+  add(rows: readonly Record<string, unknown>[]): void {
+    for (const row of rows) {
+      const key = row.ingest_key as string
+      if (key === '') continue
+      // UTC ISO texts sort as the instants they name.
+      const time = row[this.stream.timeColumn] as string
+      if (this.from === '' || time < this.from) this.from = time
+      if (time > this.to) this.to = time
+      if (this.keys.has(key)) continue
       this.keys.add(key)
       this.pending.push(key)
     }

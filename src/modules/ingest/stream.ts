@@ -17,15 +17,12 @@ export interface StreamDef<Event = never> {
   toRow(event: Event, tenantId: number): Record<string, unknown>
   /** Server-assigned ids: a control-plane counter and the row column it fills. */
   assignedId?: { counter: string; column: string }
-  /**
-   * Which valid events the stream's settings keep (usage events whose name is not collected are
-   * dropped): `tagOf` names what decides it for a row, where the rows are built (a parse worker);
-   * `dropped` gets each tag of a batch once and returns those whose rows are not stored.
-   */
-  admission?: {
-    tagOf(row: Record<string, unknown>): string
-    dropped(stores: Stores, tenantId: number, tags: readonly string[]): Promise<Set<string>>
-  }
+  /** The rows of a valid batch the stream's settings keep (usage events not collected are dropped). */
+  admit?(
+    stores: Stores,
+    tenantId: number,
+    rows: Record<string, unknown>[],
+  ): Promise<Record<string, unknown>[]>
 }
 
 /** Declares a stream with its event type inferred from the schema. */

@@ -21,18 +21,27 @@ export interface TrackedEvent {
   lastReported: string | null
 }
 
+/** A usage-events warehouse row, as the stream builds it. */
+interface EventRow {
+  product_id: number
+  category: string
+  name: string
+}
+
 /**
- * Registers a batch's event names (`eventKey`s, each once) and returns those not collected. One
+ * Registers the names in a batch of usage events and returns the rows of collected names. One
  * statement per batch: new names are added, stale report times refreshed, and the names not
  * collected read back (a name added here is collected, so it needs no reading).
  */
-export async function notCollectedEvents(
+export async function admitCollectedEvents<Row extends EventRow>(
   stores: Stores,
   tenantId: number,
-  keys: readonly string[],
-): Promise<Set<string>> {
-  if (keys.length === 0) return new Set()
-  const batch = keys.map((key) => JSON.parse(key) as [productId: number, category: string, name: string])
+  rows: Row[],
+): Promise<Row[]> {
+  if (rows.length === 0) return rows
+  const names = new Map<string, EventRow>()
+  for (const row of rows) names.set(eventKey(row.product_id, row.category, row.name), row)
+  const batch = [...names.values()]
   const notCollected = await stores.control.query<{ product_id: number; category: string; name: string }>(
     `WITH batch AS (
        SELECT * FROM unnest($2::integer[], $3::text[], $4::text[]) AS t (product_id, category, name)
@@ -46,13 +55,14 @@ export async function notCollectedEvents(
      SELECT t.product_id, t.category, t.name FROM tracked_events t
      JOIN batch USING (product_id, category, name)
      WHERE t.tenant_id = $1 AND NOT t.collected`,
-    [tenantId, batch.map((e) => e[0]), batch.map((e) => e[1]), batch.map((e) => e[2])],
+    [tenantId, batch.map((e) => e.product_id), batch.map((e) => e.category), batch.map((e) => e.name)],
   )
-  return new Set(notCollected.map((e) => eventKey(Number(e.product_id), e.category, e.name)))
+  if (notCollected.length === 0) return rows
+  const dropped = new Set(notCollected.map((e) => eventKey(Number(e.product_id), e.category, e.name)))
+  return rows.filter((row) => !dropped.has(eventKey(row.product_id, row.category, row.name)))
 }
 
-/** An event name as one text that keys maps and crosses threads. */
-export const eventKey = (productId: number, category: string, name: string) =>
+const eventKey = (productId: number, category: string, name: string) =>
   JSON.stringify([productId, category, name])
 
 /**

@@ -170,21 +170,8 @@ const NUMBER_FIELD_BYTES = 17
 export class TsvLines {
   constructor(
     readonly bytes: Buffer,
-    readonly ends: Uint32Array,
+    private readonly ends: Uint32Array,
   ) {}
-
-  /** The lines of `parts`, one after another. */
-  static concat(parts: readonly TsvLines[]): TsvLines {
-    const ends = new Uint32Array(parts.reduce((sum, part) => sum + part.length, 0))
-    let lines = 0
-    let offset = 0
-    for (const part of parts) {
-      for (let i = 0; i < part.length; i++) ends[lines + i] = offset + part.ends[i]!
-      lines += part.length
-      offset += part.bytes.length
-    }
-    return new TsvLines(Buffer.concat(parts.map((part) => part.bytes)), ends)
-  }
 
   get length(): number {
     return this.ends.length

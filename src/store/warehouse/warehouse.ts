@@ -174,11 +174,6 @@ export class Warehouse {
     }
   }
 
-  /** A table's columns and their declared types, read from the engine once (parse workers encode with them). */
-  async columnTypesOf(table: string): Promise<ReadonlyMap<string, string>> {
-    return this.columnTypes.get(table) ?? this.readColumnTypes(table)
-  }
-
   private async encoderFor(table: string, columns: readonly string[]): Promise<TsvEncoder> {
     const key = `${table}(${columns.join(',')})`
     let encoder = this.encoders.get(key)

@@ -12,7 +12,7 @@ import {
   orEmpty,
   toUtc,
 } from '../stream.js'
-import { eventKey, notCollectedEvents } from '../../usage-intel/event-tracking.js'
+import { admitCollectedEvents } from '../../usage-intel/event-tracking.js'
 
 /** Custom data keys become map keys in the warehouse; long ones are refused rather than cut. */
 const MAX_DATA_KEY = 256
@@ -86,10 +86,8 @@ export const usageEventsStream = defineStream({
     ingest_key: orEmpty(event.id),
   }),
   // Event tracking management decides which names are stored.
-  admission: {
-    tagOf: (row) => eventKey(row.product_id as number, row.category as string, row.name as string),
-    dropped: notCollectedEvents,
-  },
+  admit: (stores, tenantId, rows) =>
+    admitCollectedEvents(stores, tenantId, rows as { product_id: number; category: string; name: string }[]),
 })
 
 export const usageCustomEventsStream = defineStream({
