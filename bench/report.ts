@@ -38,7 +38,7 @@ export interface BenchReport {
   startedAt: string
   seconds: number
   command: string
-  options: { rows: number; quick: boolean; seed: number }
+  options: { rows: number; quick: boolean; seed: number; baselineRuns?: number }
   machine: Machine
   data: PreparedData
   scenarios: ScenarioResult[]

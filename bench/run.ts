@@ -50,6 +50,7 @@ interface Options {
   profile?: string
   keep: boolean
   only?: number[]
+  baselineRuns?: number
 }
 
 function positiveInteger(text: string): number {
@@ -90,6 +91,11 @@ const program = new Command('bench')
     '--only <numbers>',
     'run only these scenarios, by number, comma-separated (e.g. 1 or 2,3)',
     scenarioNumbers,
+  )
+  .option(
+    '--baseline-runs <n>',
+    "PostgreSQL's measured runs of each query and report scenario, after one warm-up (default: as many as Tally's)",
+    positiveInteger,
   )
   .option(
     '--keep',
@@ -149,7 +155,10 @@ async function main(options: Options): Promise<void> {
       data,
       rows,
       seed: options.seed,
-      counts: options.quick ? QUICK_COUNTS : COUNTS,
+      counts: {
+        ...(options.quick ? QUICK_COUNTS : COUNTS),
+        ...(options.baselineRuns && { baseline: { warmups: 1, runs: options.baselineRuns } }),
+      },
       tempDir,
     }
     const results: ScenarioResult[] = []
@@ -169,7 +178,7 @@ async function main(options: Options): Promise<void> {
       startedAt: new Date(started).toISOString(),
       seconds: (Date.now() - started) / 1000,
       command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
-      options: { rows, quick: options.quick, seed: options.seed },
+      options: { rows, quick: options.quick, seed: options.seed, baselineRuns: options.baselineRuns },
       machine: describeMachine(versionRows[0]?.v ?? 'PostgreSQL'),
       data,
       scenarios: results,

@@ -2,7 +2,7 @@ import { ACTION } from '../../src/modules/audit/catalog.js'
 import { type AuditPageQuery, queryAuditPage } from '../baseline-pg.js'
 import { BENCH_TENANT_ID } from '../data.js'
 import type { PreparedData } from '../prepare-data.js'
-import { type BenchContext, type Scenario, compareTimes, measure, timed } from './scenario.js'
+import { type BenchContext, type Scenario, baselineCounts, compareTimes, measure, timed } from './scenario.js'
 
 /**
  * Scenarios 2 and 3: the audit UI query (`POST …/audits/UI/query`) over the largest workspace,
@@ -104,7 +104,7 @@ function auditScenario(options: {
         return ms
       })
       let pgIds: string[] = []
-      const pgMs = await measure(`${options.id}: PostgreSQL`, counts, async () => {
+      const pgMs = await measure(`${options.id}: PostgreSQL`, baselineCounts(ctx, counts), async () => {
         const { ms, result } = await timed(() => queryAuditPage(ctx.pg, pgQuery))
         if (result.totalCount !== total)
           throw new Error(`PostgreSQL counted ${result.totalCount} audits, Tally ${total}: the stores differ`)

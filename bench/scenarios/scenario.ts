@@ -15,6 +15,19 @@ export interface RunCounts {
   report: { warmups: number; runs: number }
   /** Downloads of the export scenario's report, per format. */
   download: { warmups: number; runs: number }
+  /**
+   * PostgreSQL's runs of the query and report scenarios when fewer than Tally's (`--baseline-runs`):
+   * at 100 M rows one baseline query takes a minute.
+   */
+  baseline?: { warmups: number; runs: number }
+}
+
+/** The runs of the baseline side of a scenario whose Tally side runs `own`. */
+export function baselineCounts(
+  ctx: BenchContext,
+  own: { warmups: number; runs: number },
+): { warmups: number; runs: number } {
+  return ctx.counts.baseline ?? own
 }
 
 /** What every scenario gets: the running server, the baseline, the data they both hold. */

@@ -2,7 +2,7 @@ import { ORIGINS, type Cell, type Metric } from '../../src/modules/usage-reports
 import { workspaceReport } from '../baseline-usage.js'
 import { BENCH_TENANT_ID, type DayRange, REPORT_RANGE } from '../data.js'
 import { summarize } from '../stats.js'
-import { type BenchContext, type Scenario, compareTimes, measure, timed } from './scenario.js'
+import { type BenchContext, type Scenario, baselineCounts, compareTimes, measure, timed } from './scenario.js'
 
 /**
  * Scenario 6: a Workspace usage report over the last 12 whole months with every Workspace metric,
@@ -130,11 +130,15 @@ export const usageReportGeneration: Scenario = {
     })
     const query = { tenantId: BENCH_TENANT_ID, range: REPORT_RANGE, metrics: WORKSPACE_METRICS }
     let baseline: Cell[][] = []
-    const pgMs = await measure('usage-report: PostgreSQL', ctx.counts.report, async () => {
-      const { ms, result } = await timed(() => workspaceReport(ctx.pg, query))
-      baseline = result
-      return ms
-    })
+    const pgMs = await measure(
+      'usage-report: PostgreSQL',
+      baselineCounts(ctx, ctx.counts.report),
+      async () => {
+        const { ms, result } = await timed(() => workspaceReport(ctx.pg, query))
+        baseline = result
+        return ms
+      },
+    )
     const tally = await reportRows(ctx, lastId)
     const difference = firstDifference(tally, baseline)
     if (difference) throw new Error(`the usage reports differ between Tally and PostgreSQL: ${difference}`)
