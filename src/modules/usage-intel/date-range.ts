@@ -2,6 +2,7 @@ import type { Stores } from '../../store/stores.js'
 import { activityByPeriod, periodSql, periodsOf, type DateSplit } from './periods.js'
 import { checkScope, clientsSubquery, joinClients, lifetimeRows, type ReportScope } from './scope.js'
 import { round2, segmentTree } from './results.js'
+import { IS_LOST, lostParams } from './churn/cohort.js'
 
 /**
  * The generic date-range report: per period of the range (day, ISO week, month, or the whole
@@ -84,14 +85,13 @@ export async function dateRangeReport(stores: Stores, request: DateRangeRequest)
     ...clients.params,
     startDate: request.startDate,
     stopDate: request.stopDate,
-    lostAfter: request.daysUntilDeclaredLost,
-    today: request.today,
+    ...lostParams(request),
   }
   const withClients = (source: string) => joinClients(source, request, clients)
 
   const inRangeRows = await activityByPeriod(stores, request, request.dateSplit)
   // New and lost are about whole lifetimes: first and last activity ever, not only in the range.
-  const lostDay = request.lostDate === 'declared' ? 'last_day + {lostAfter:UInt32}' : 'last_day'
+  const lostDay = request.lostDate === 'declared' ? 'last_day + {daysUntilLost:UInt32}' : 'last_day'
   const lifetimeCounts = await stores.warehouse.query<{
     segment: string
     sub_segment: string
@@ -104,7 +104,7 @@ export async function dateRangeReport(stores: Stores, request: DateRangeRequest)
                 SELECT clients.segment AS segment, clients.sub_segment AS sub_segment, first_day, last_day
                 FROM ${withClients(lifetimeRows())}
               ) ARRAY JOIN [('new', first_day),
-                            ('lost', if(last_day + {lostAfter:UInt32} < toDate({today:String}), ${lostDay}, toDate('1970-01-01')))] AS event
+                            ('lost', if(${IS_LOST}, ${lostDay}, toDate('1970-01-01')))] AS event
             )
             WHERE day >= toDate({startDate:String}) AND day <= toDate({stopDate:String})
             GROUP BY segment, sub_segment, period, kind`,

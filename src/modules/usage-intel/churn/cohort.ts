@@ -13,8 +13,9 @@ export interface LostWindow {
 }
 
 /**
- * Whether a row of `cohortRows` is lost today: no activity on any of the daysUntilDeclaredLost
- * days before today (the date-range report's rule).
+ * Whether a client's lifetime row (`cohortRows`, `lifetimeRows`) is lost today: no activity on any
+ * of the daysUntilDeclaredLost days before today. The date-range report's lost clients and the
+ * churn reports' cohort both use it.
  */
 export const IS_LOST = 'last_day + {daysUntilLost:UInt32} < toDate({today:String})'
 
