@@ -40,6 +40,12 @@ const COMMON_SETTINGS: ClickHouseSettings = {
   date_time_output_format: 'iso',
   date_time_input_format: 'best_effort',
   max_execution_time: 300,
+  // ClickHouse JIT-compiles an expression, aggregate or sort the third time it sees it, inside
+  // that statement: one ~150 ms stall per query shape (bench/README.md, "Audit queries"), for no
+  // measured gain in Tally's statements.
+  compile_expressions: 0,
+  compile_aggregate_expressions: 0,
+  compile_sort_description: 0,
 }
 
 export class WarehouseError extends AppError {
