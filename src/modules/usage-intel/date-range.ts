@@ -2,7 +2,7 @@ import type { Stores } from '../../store/stores.js'
 import { activityByPeriod, periodSql, periodsOf, type DateSplit } from './periods.js'
 import { checkScope, clientsSubquery, joinClients, lifetimeRows, type ReportScope } from './scope.js'
 import { round2, segmentTree } from './results.js'
-import { IS_LOST, lostParams } from './churn/cohort.js'
+import { IS_LOST, lostDaySql, lostParams } from './churn/cohort.js'
 
 /**
  * The generic date-range report: per period of the range (day, ISO week, month, or the whole
@@ -91,7 +91,7 @@ export async function dateRangeReport(stores: Stores, request: DateRangeRequest)
 
   const inRangeRows = await activityByPeriod(stores, request, request.dateSplit)
   // New and lost are about whole lifetimes: first and last activity ever, not only in the range.
-  const lostDay = request.lostDate === 'declared' ? 'last_day + {daysUntilLost:UInt32}' : 'last_day'
+  const lostDay = lostDaySql(request.lostDate)
   const lifetimeCounts = await stores.warehouse.query<{
     segment: string
     sub_segment: string

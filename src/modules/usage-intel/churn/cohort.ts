@@ -1,3 +1,4 @@
+import type { LostDate } from '../date-range.js'
 import { cohortRows, type Cohort } from '../scope.js'
 
 /**
@@ -18,6 +19,13 @@ export interface LostWindow {
  * churn reports' cohort both use it.
  */
 export const IS_LOST = 'last_day + {daysUntilLost:UInt32} < toDate({today:String})'
+
+/**
+ * The day a lost client counts as lost on: its last activity, or the day it was declared lost
+ * (daysUntilDeclaredLost later). Binds the parameters of `lostParams` when declared.
+ */
+export const lostDaySql = (lostDate: LostDate) =>
+  lostDate === 'declared' ? 'last_day + {daysUntilLost:UInt32}' : 'last_day'
 
 /** The parameters `IS_LOST` binds. */
 export const lostParams = (window: LostWindow) => ({

@@ -4,7 +4,7 @@ import type { LostDate } from '../date-range.js'
 import { segmentsInOrder } from '../event-histograms.js'
 import { round2 } from '../results.js'
 import { checkScope, clientsSubquery, cohortRows, joinClients, type ReportScope } from '../scope.js'
-import { IS_LOST, lostParams, type LostWindow } from './cohort.js'
+import { IS_LOST, lostDaySql, lostParams, type LostWindow } from './cohort.js'
 
 /**
  * The churn and engagement report: of the clients first seen within the range (all of them, lost
@@ -77,7 +77,7 @@ export async function churnAndEngagement(
   const after = columnsOf(request.unit, request.after)
   const clients = clientsSubquery(request)
   const settled = 'checkpoint + {daysUntilLost:UInt32} <= toDate({today:String})'
-  const lostDay = request.lostDate === 'declared' ? 'last_day + {daysUntilLost:UInt32}' : 'last_day'
+  const lostDay = lostDaySql(request.lostDate)
   // Per column, over the segment's clients: sums of 0/1 arrays, one element per checkpoint.
   const perColumn = (condition: string) =>
     `sumForEach(arrayMap(checkpoint -> toUInt64(${settled}${condition}), checkpoints))`
